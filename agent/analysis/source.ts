@@ -1,0 +1,86 @@
+// Random-access byte sources for the parsers. A spool file is never read into memory
+// whole: parsers ask for the ranges they need (PDF reads its tail first, raster formats
+// stream front to back). A Slice is a window onto another source, used after a wrapper
+// such as PJL has been peeled off.
+
+import { open, type FileHandle } from 'node:fs/promises';
+
+export interface Source {
+  /** Total length in bytes. */
+  readonly size: number;
+  /** Read up to `length` bytes at `offset`; shorter only at the end of the source. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+export class BufferSource implements Source {
+  readonly size: number;
+  private readonly bytes: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    this.size = bytes.length;
+  }
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const start = Math.max(0, Math.min(offset, this.size));
+    return this.bytes.subarray(start, Math.min(this.size, start + Math.max(0, length)));
+  }
+  async close(): Promise<void> {}
+}
+
+export class FileSource implements Source {
+  readonly size: number;
+  private readonly handle: FileHandle;
+  private closed = false;
+  private constructor(handle: FileHandle, size: number) {
+    this.handle = handle;
+    this.size = size;
+  }
+  static async open(path: string): Promise<FileSource> {
+    const handle = await open(path, 'r');
+    try {
+      const st = await handle.stat();
+      return new FileSource(handle, st.size);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const start = Math.max(0, Math.min(offset, this.size));
+    const n = Math.max(0, Math.min(length, this.size - start));
+    const buf = new Uint8Array(n);
+    let got = 0;
+    while (got < n) {
+      const { bytesRead } = await this.handle.read(buf, got, n - got, start + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === n ? buf : buf.subarray(0, got);
+  }
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+}
+
+/** A window [start, start+length) of another source. Closing it does not close the base. */
+export class SliceSource implements Source {
+  readonly size: number;
+  private readonly base: Source;
+  private readonly start: number;
+  constructor(base: Source, start: number, length: number) {
+    this.base = base;
+    this.start = Math.max(0, Math.min(start, base.size));
+    this.size = Math.max(0, Math.min(length, base.size - this.start));
+  }
+  /** Offset of this slice within the base source, for error messages. */
+  get baseOffset(): number {
+    return this.start;
+  }
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const o = Math.max(0, Math.min(offset, this.size));
+    return this.base.read(this.start + o, Math.max(0, Math.min(length, this.size - o)));
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Entry point of the `printgate` command. In a checkout Node runs the TypeScript sources
+// directly (type stripping); in an installed package, where Node will not strip types
+// under node_modules, it runs the built copy in dist/ that `npm pack` ships.
+import { existsSync } from 'node:fs';
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(`printgate: needs Node.js 24 or later (this is ${process.version}); run it through npm/npx in the project, which uses the pinned Node 24\n`);
+  process.exit(1);
+}
+const source = new URL('../cli/main.ts', import.meta.url);
+const built = new URL('../dist/cli/main.js', import.meta.url);
+const entry = existsSync(source) ? source : built;
+const { main } = await import(entry.href);
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,52 @@
+// The `printgate` command: a thin dispatcher. Each sub-command lives with the part it
+// drives (server, agent, analysis, platform) and is loaded only when called, so
+// `printgate analyze` does not start Fastify and `printgate --help` loads nothing.
+
+import { EXIT_OK, EXIT_USAGE } from './usage.ts';
+
+export interface SubCommand {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<{ run(argv: string[]): Promise<number> }>;
+}
+
+/** Every sub-command, in the order --help lists them. */
+export const COMMANDS: readonly SubCommand[] = [
+];
+
+export const VERSION = '0.1.0';
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length), 8);
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    'usage: printgate <command> [options]',
+    '',
+    'Print management: an application server and print-provider agents.',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'Run `printgate <command> --help` for the options of a command.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`printgate ${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`printgate: unknown command "${name}"\n${help()}`);
+    return EXIT_USAGE;
+  }
+  const mod = await command.load();
+  return mod.run(rest);
+}
