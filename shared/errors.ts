@@ -58,6 +58,19 @@ export const ERRORS = {
   // --- spooler (agent side) ---
   SPOOLER_ERROR: { status: 502, message: 'The spooler refused the operation' },
   IPP_ERROR: { status: 502, message: 'IPP request failed' },
+  // --- print decisions: reason codes of a DENY (403 when reported over HTTP) ---
+  USER_DISABLED: { status: 403, message: 'Your user account is disabled' },
+  PRINTER_DISABLED: { status: 403, message: 'This printer is disabled' },
+  PRINTER_ACCESS_DENIED: { status: 403, message: 'You are not allowed to print on this printer' },
+  ACCOUNT_ACCESS_DENIED: { status: 403, message: 'You are not allowed to charge this account' },
+  MAX_PAGES_EXCEEDED: { status: 403, message: 'The job has more pages than allowed' },
+  MAX_COST_EXCEEDED: { status: 403, message: 'The job costs more than allowed' },
+  MAX_COPIES_EXCEEDED: { status: 403, message: 'The job has more copies than allowed' },
+  COLOR_NOT_ALLOWED: { status: 403, message: 'Colour printing is not allowed here' },
+  DOCUMENT_NAME_DENIED: { status: 403, message: 'Documents with this name may not be printed' },
+  DUPLICATE_JOB: { status: 403, message: 'The same job was printed moments ago' },
+  UNKNOWN_PAGES: { status: 403, message: 'The number of pages could not be determined' },
+  INVALID_JOB: { status: 400, message: 'The job attributes are invalid' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,0 +1,542 @@
+// The contract of the application server's core: every operation the HTTP layer (agent
+// API, admin API, later the web pages) calls, with plain-object inputs and outputs.
+// Field names follow docs/api.md; money is integer minor units in `...Minor` fields (the
+// HTTP layer formats them as decimal strings with the `currency.exponent` setting).
+// Failures throw PrintgateError (shared/errors.ts) with a catalogue code; a DENY is not an
+// error but a decision. Timestamps are ISO-8601 strings (UTC) unless named `...Ms`.
+
+import type { Minor } from '../../shared/money.ts';
+import type {
+  BillingMode, CostModel, Decision, FailureMode, HoldKind, JobStatus, QuotaPeriod,
+  Restrictions, TransactionKind,
+} from '../domain/types.ts';
+
+export type * from '../domain/types.ts';
+
+// ---- options ------------------------------------------------------------------------------
+
+export interface ServiceOptions {
+  /** A SQLite file path (default `<dataDir>/printgate.db`) or a `postgres://` URL. */
+  db?: string;
+  /** Data directory (created when missing). */
+  dataDir: string;
+  /** Injected clock (ms since epoch); tests drive time with it. Default Date.now. */
+  clock?: () => number;
+  /** Run the hold-timeout sweep and quota scheduler on timers (default true). */
+  background?: boolean;
+  /** How often a waiting pollEvents re-checks the database for events written by other
+   *  server processes (default 1000 ms). */
+  eventRecheckMs?: number;
+}
+
+export type OpenService = (options: ServiceOptions) => Promise<PrintService>;
+
+// ---- paging -------------------------------------------------------------------------------
+
+export interface PageRequest {
+  /** default 100, max 1000 */
+  limit?: number;
+  /** opaque, from a previous `nextCursor` */
+  cursor?: string | null;
+}
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+// ---- agents -------------------------------------------------------------------------------
+
+/** Who is calling the agent API; from authenticateAgent(token). */
+export interface AgentIdentity {
+  id: number;
+  name: string;
+}
+
+export interface AgentInfo {
+  name: string;
+  hostname: string;
+  version: string;
+  platform: string;
+  createdAt: string;
+  lastContactAt: string | null;
+}
+
+export interface PrinterInfoInput {
+  queue: string;
+  description?: string;
+  deviceUri?: string;
+}
+export interface RegisterInput {
+  hostname?: string;
+  version?: string;
+  platform?: string;
+  printers?: PrinterInfoInput[];
+}
+/** Protocol PrinterPolicy. */
+export interface PrinterPolicy {
+  printer: string;
+  queue: string;
+  failureMode: FailureMode;
+  watermark: boolean;
+  watermarkTemplate: string;
+  watermarkRequired: boolean;
+  enabled: boolean;
+}
+export interface RegisterResult {
+  agent: string;
+  serverTimeMs: number;
+  printers: PrinterPolicy[];
+  heartbeatIntervalMs: number;
+}
+export interface HeartbeatInput {
+  jobsWaiting?: number;
+  journalBacklog?: number;
+}
+export interface HeartbeatResult {
+  serverTimeMs: number;
+  printers: PrinterPolicy[];
+}
+
+// ---- authorize / complete (field names as the protocol's camelCase JSON) -------------------
+
+export interface JobAttributesInput {
+  queue: string;
+  spoolerJobId?: string;
+  user: string;
+  host?: string;
+  title?: string;
+  documentFormat?: string;
+  copies?: number;        // 0 = 1
+  numberUp?: number;      // 0 = 1
+  pageRanges?: string;
+  sides?: string;
+  colorMode?: string;
+  media?: string;
+  sizeBytes?: number;
+  submittedAtMs?: number;
+}
+export interface MediaCountInput {
+  media: string;
+  pages: number;
+  colorPages: number;
+}
+export interface AnalysisInput {
+  format?: string;
+  pagesKnown: boolean;
+  pages?: number;
+  colorKnown?: boolean;
+  colorPages?: number;
+  colorPageNumbers?: number[];
+  copies?: number;        // 0 = not said
+  duplex?: boolean;
+  media?: string[];
+  method?: string;
+  warnings?: string[];
+  recovered?: boolean;
+  mediaPages?: MediaCountInput[];
+}
+export interface AuthorizeInput {
+  idempotencyKey: string;
+  job: JobAttributesInput;
+  analysis: AnalysisInput;
+  /** Requested account: a personal account name of the user, or a shared account name. */
+  account?: string;
+  offlineReplay?: boolean;
+  offlineAtMs?: number;
+}
+/** Protocol AuthorizeResponse. reasonCode/message are '' when not applicable. */
+export interface AuthorizeResult {
+  decision: Decision;
+  jobId: string;
+  reasonCode: string;
+  message: string;
+  forceGrayscale: boolean;
+  forceDuplex: boolean;
+  costMinor: Minor;
+  account: string;
+  currency: string;
+  holdKind: HoldKind | 'HOLD_KIND_UNSPECIFIED';
+  holdExpiresAtMs: number;
+  watermark: boolean;
+  watermarkText: string;
+  /** The account's available balance after the reservation. */
+  balanceAfterMinor: Minor;
+}
+
+export type Outcome = 'PRINTED' | 'CANCELLED' | 'FAILED';
+export interface CompleteInput {
+  idempotencyKey: string;
+  jobId: string;
+  outcome: Outcome;
+  /** Impressions actually printed, all copies; 0 = settle at the authorized figure. */
+  impressionsPrinted?: number;
+  finishedAtMs?: number;
+  note?: string;
+}
+export interface CompleteResult {
+  jobId: string;
+  costMinor: Minor;
+  balanceAfterMinor: Minor;
+  account: string;
+}
+
+export type JobEventKind = 'RELEASED' | 'CANCELLED' | 'TIMED_OUT' | 'ACCOUNT_CHOSEN';
+export interface JobEvent {
+  seq: number;
+  jobId: string;
+  queue: string;
+  spoolerJobId: string;
+  kind: JobEventKind;
+  account: string;
+  costMinor: Minor;
+  message: string;
+  forceGrayscale: boolean;
+  forceDuplex: boolean;
+}
+export interface EventsResult {
+  events: JobEvent[];
+  lastSeq: number;
+}
+
+// ---- users, groups, accounts -------------------------------------------------------------
+
+export interface AccountBalance {
+  name: string;
+  balanceMinor: Minor;
+  isDefault: boolean;
+}
+export interface User {
+  name: string;
+  fullName: string;
+  email: string;
+  restricted: boolean;
+  /** Effective mode: the user's own, else the most generous of their groups', else prepaid. */
+  billingMode: BillingMode;
+  /** The user's own setting (null = inherited from groups). */
+  ownBillingMode: BillingMode | null;
+  overdraftMinor: Minor;
+  disabled: boolean;
+  groups: string[];
+  accounts: AccountBalance[];
+  createdAt: string;
+}
+export interface CreateUserInput {
+  name: string;
+  fullName?: string;
+  email?: string;
+  restricted?: boolean;
+  billingMode?: BillingMode | null;
+  /** Starting balance; default the `user.default.balance` setting. */
+  balanceMinor?: Minor;
+}
+export interface UpdateUserInput {
+  fullName?: string;
+  email?: string;
+  restricted?: boolean;
+  billingMode?: BillingMode | null;
+  overdraftMinor?: Minor;
+  disabled?: boolean;
+}
+export interface BalanceInfo {
+  user: string;
+  account: string;
+  balanceMinor: Minor;
+  reservedMinor: Minor;
+  /** balance − reserved + overdraft */
+  availableMinor: Minor;
+}
+export interface BalanceChange {
+  balanceMinor: Minor;
+  transactionId: string;
+}
+export interface AdjustInput {
+  amountMinor: Minor;
+  comment?: string;
+  /** Personal account name (default: the user's default account). */
+  account?: string;
+}
+export interface SetBalanceInput {
+  balanceMinor: Minor;
+  comment?: string;
+  account?: string;
+}
+
+export interface Group {
+  name: string;
+  billingMode: BillingMode | null;
+  restrictions: Restrictions;
+  members: number;
+  quota: Quota | null;
+  createdAt: string;
+}
+export interface CreateGroupInput {
+  name: string;
+  billingMode?: BillingMode | null;
+  restrictions?: Restrictions;
+}
+export interface UpdateGroupInput {
+  billingMode?: BillingMode | null;
+  restrictions?: Restrictions;
+}
+export interface Quota {
+  group: string;
+  amountMinor: Minor;
+  period: QuotaPeriod;
+  maxAccumulationMinor: Minor;
+}
+export interface QuotaInput {
+  amountMinor: Minor;
+  period: QuotaPeriod;
+  maxAccumulationMinor: Minor;
+}
+
+export interface SharedAccount {
+  name: string;
+  balanceMinor: Minor;
+  restricted: boolean;
+  overdraftMinor: Minor;
+  hasPin: boolean;
+  disabled: boolean;
+  access: { users: string[]; groups: string[] };
+  createdAt: string;
+}
+export interface CreateSharedAccountInput {
+  name: string;
+  pin?: string;
+  balanceMinor?: Minor;
+  restricted?: boolean;
+  overdraftMinor?: Minor;
+}
+export interface AccessInput {
+  user?: string;
+  group?: string;
+}
+
+export interface Transaction {
+  id: string;
+  /** Account name: personal account name (with `user` set) or shared account name. */
+  account: string;
+  accountType: 'personal' | 'shared';
+  user: string | null;
+  amountMinor: Minor;
+  balanceAfterMinor: Minor;
+  kind: TransactionKind;
+  comment: string;
+  actor: string;
+  jobId: string | null;
+  createdAt: string;
+}
+export interface TransactionFilter extends PageRequest {
+  user?: string;
+  /** Personal account name with `user`, else a shared account name. */
+  account?: string;
+  jobId?: string;
+}
+
+// ---- printers -----------------------------------------------------------------------------
+
+export interface Printer {
+  id: string;              // "<agent>/<queue>"
+  agent: string;
+  queue: string;
+  description: string;
+  enabled: boolean;
+  costModel: CostModel;
+  restrictions: Restrictions;
+  failureMode: FailureMode;
+  releaseRequired: boolean;
+  confirmRequired: boolean;
+  claimRequired: boolean;
+  watermark: boolean;
+  watermarkTemplate: string;
+  watermarkRequired: boolean;
+  firstSeenAt: string;
+}
+export interface UpdatePrinterInput {
+  description?: string;
+  enabled?: boolean;
+  costModel?: CostModel;
+  restrictions?: Restrictions;
+  failureMode?: FailureMode;
+  releaseRequired?: boolean;
+  confirmRequired?: boolean;
+  claimRequired?: boolean;
+  watermark?: boolean;
+  watermarkTemplate?: string;
+  watermarkRequired?: boolean;
+}
+
+// ---- config ------------------------------------------------------------------------------
+
+export interface ConfigEntry {
+  key: string;
+  value: string;
+  default: string;
+  description: string;
+}
+
+// ---- job log -------------------------------------------------------------------------------
+
+export interface Job {
+  id: string;
+  user: string;
+  account: string | null;
+  printer: string;
+  agent: string;
+  host: string;
+  title: string;
+  spoolerJobId: string;
+  pages: number | null;            // document pages, one copy
+  colorPages: number | null;
+  copies: number;
+  duplex: boolean;
+  grayscale: boolean;
+  media: string;
+  impressions: number;
+  colorImpressions: number;
+  sheets: number;
+  costMinor: Minor;                // final charge once printed; estimate before
+  reservedMinor: Minor;
+  refundedMinor: Minor;
+  decision: Decision;
+  reasonCode: string;
+  reason: string;
+  holdKind: HoldKind | null;
+  status: JobStatus;
+  method: string;
+  offline: boolean;
+  createdAt: string;
+  completedAt: string | null;
+}
+export interface JobFilter extends PageRequest {
+  user?: string;
+  printer?: string;
+  /** ISO timestamps, inclusive from, exclusive to */
+  from?: string;
+  to?: string;
+  decision?: Decision;
+  status?: JobStatus;
+}
+export interface RefundInput {
+  /** default: everything charged and not yet refunded */
+  amountMinor?: Minor;
+  comment?: string;
+}
+
+// ---- the service ---------------------------------------------------------------------------
+
+/** Who performs an admin operation: written into the ledger's `actor`. */
+export type Actor = string;
+
+export interface LedgerCheck {
+  ok: boolean;
+  accounts: number;
+  /** Accounts whose stored balance differs from the sum of their transactions, or whose
+   *  reserved amount differs from the sum of their authorized jobs' reservations. */
+  mismatches: Array<{ accountId: number; balanceMinor: Minor; ledgerMinor: Minor; reservedMinor: Minor; jobsReservedMinor: Minor }>;
+}
+
+export interface PrintService {
+  // agent API
+  /** Throws INVALID_TOKEN. Constant-time hash comparison. */
+  authenticateAgent(token: string): Promise<AgentIdentity>;
+  registerAgent(agent: AgentIdentity, input: RegisterInput): Promise<RegisterResult>;
+  heartbeat(agent: AgentIdentity, input: HeartbeatInput): Promise<HeartbeatResult>;
+  /** Idempotent by (agent, idempotencyKey); a different request under the same key throws
+   *  IDEMPOTENCY_MISMATCH. Bad input throws INVALID_ARGUMENT. */
+  authorize(agent: AgentIdentity, input: AuthorizeInput): Promise<AuthorizeResult>;
+  /** Idempotent by (agent, idempotencyKey). UNKNOWN_JOB for a job of another agent. */
+  complete(agent: AgentIdentity, input: CompleteInput): Promise<CompleteResult>;
+  /** Long-poll: resolves as soon as events after `afterSeq` exist, or after `waitMs`
+   *  (capped at 30 000) with none, or when `signal` aborts. */
+  pollEvents(agent: AgentIdentity, afterSeq: number, waitMs: number, signal?: AbortSignal): Promise<EventsResult>;
+
+  // held jobs (web pages / user client / admin)
+  /** Release a held job (RELEASE/CONFIRM/CLAIM): reserves the cost (INSUFFICIENT_CREDIT
+   *  leaves it held), marks it authorized, emits RELEASED. `account` picks the account
+   *  (CHOOSE_ACCOUNT: emits ACCOUNT_CHOSEN). JOB_NOT_HELD when not held. */
+  releaseJob(jobId: string, actor: Actor, options?: { account?: string; user?: string }): Promise<Job>;
+  /** Cancel a held job, uncharged; emits CANCELLED. */
+  cancelHeldJob(jobId: string, actor: Actor, message?: string): Promise<Job>;
+  /** Time out held jobs older than `hold.timeout-minutes`; emits TIMED_OUT. Returns count. */
+  sweepHeldJobs(nowMs?: number): Promise<number>;
+  /** Held jobs of a user (web release page) or of everyone. */
+  listHeldJobs(user?: string): Promise<Job[]>;
+
+  // users
+  listUsers(page?: PageRequest): Promise<Page<User>>;
+  createUser(input: CreateUserInput, actor: Actor): Promise<User>;
+  getUser(name: string): Promise<User>;
+  /** null when unknown (web log-in, lookups). */
+  findUser(name: string): Promise<User | null>;
+  updateUser(name: string, patch: UpdateUserInput): Promise<User>;
+  deleteUser(name: string): Promise<void>;
+  /** Add another personal account (e.g. "copy") to a user. */
+  addUserAccount(user: string, account: string, options?: { isDefault?: boolean }): Promise<User>;
+  getBalance(user: string, account?: string): Promise<BalanceInfo>;
+  /** All balances of a user: personal accounts and the shared accounts they may use. */
+  listBalances(user: string): Promise<BalanceInfo[]>;
+  adjustUserBalance(user: string, input: AdjustInput, actor: Actor): Promise<BalanceChange>;
+  setUserBalance(user: string, input: SetBalanceInput, actor: Actor): Promise<BalanceChange>;
+
+  // groups and quotas
+  listGroups(page?: PageRequest): Promise<Page<Group>>;
+  createGroup(input: CreateGroupInput): Promise<Group>;
+  getGroup(name: string): Promise<Group>;
+  updateGroup(name: string, patch: UpdateGroupInput): Promise<Group>;
+  deleteGroup(name: string): Promise<void>;
+  listGroupMembers(name: string): Promise<string[]>;
+  addGroupMember(group: string, user: string): Promise<void>;
+  removeGroupMember(group: string, user: string): Promise<void>;
+  setGroupQuota(group: string, quota: QuotaInput): Promise<Quota>;
+  clearGroupQuota(group: string): Promise<void>;
+  /** Apply every quota due at `nowMs` exactly once per (group, user, period). */
+  runDueQuotas(nowMs?: number): Promise<{ applied: number }>;
+
+  // shared accounts
+  listSharedAccounts(page?: PageRequest): Promise<Page<SharedAccount>>;
+  createSharedAccount(input: CreateSharedAccountInput, actor: Actor): Promise<SharedAccount>;
+  getSharedAccount(name: string): Promise<SharedAccount>;
+  adjustSharedAccount(name: string, input: { amountMinor: Minor; comment?: string }, actor: Actor): Promise<BalanceChange>;
+  grantSharedAccess(name: string, access: AccessInput): Promise<void>;
+  revokeSharedAccess(name: string, access: AccessInput): Promise<void>;
+
+  // ledger
+  listTransactions(filter?: TransactionFilter): Promise<Page<Transaction>>;
+  refundJob(jobId: string, input: RefundInput, actor: Actor): Promise<Transaction>;
+  checkLedger(): Promise<LedgerCheck>;
+
+  // printers
+  listPrinters(): Promise<Printer[]>;
+  /** `<agent>/<queue>` or a bare queue name when unique (else AMBIGUOUS_PRINTER). */
+  getPrinter(ref: string): Promise<Printer>;
+  updatePrinter(ref: string, patch: UpdatePrinterInput): Promise<Printer>;
+
+  // agents
+  listAgents(): Promise<AgentInfo[]>;
+  /** The token (32 random bytes, base64url) is returned once; only its SHA-256 is stored. */
+  createAgent(name: string): Promise<{ name: string; token: string }>;
+  deleteAgent(name: string): Promise<void>;
+
+  // config
+  listConfig(): Promise<ConfigEntry[]>;
+  getConfigValue(key: string): Promise<ConfigEntry>;
+  /** Validates the value for the key (VALIDATION_FAILED); UNKNOWN_CONFIG_KEY. */
+  setConfigValue(key: string, value: string): Promise<ConfigEntry>;
+  /** Currency display settings for the HTTP layer's money formatting. */
+  moneyFormat(): Promise<{ currency: string; exponent: number }>;
+
+  // job log
+  listJobs(filter?: JobFilter): Promise<Page<Job>>;
+  getJob(id: string): Promise<Job>;
+
+  /**
+   * Run `fn` at most once per (scope, key): a retry with the same key and an equal request
+   * returns the stored answer; a different request throws IDEMPOTENCY_MISMATCH. For the
+   * admin API's Idempotency-Key header (scope e.g. "admin").
+   */
+  idempotent<T>(scope: string, key: string, request: unknown, fn: () => Promise<T>): Promise<T>;
+
+  /** Stop timers, wake pollers, close the database. Idempotent. */
+  close(): Promise<void>;
+}
