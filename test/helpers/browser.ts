@@ -2,8 +2,7 @@
 // Debian's Chromium headless. Off CI a machine without /usr/bin/chromium skips with a
 // reason; under CI=true it fails. Screenshots go to artifacts/screenshots/ (not committed).
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { hasCommand, needs } from './system.ts';
@@ -20,23 +19,24 @@ export interface BrowserHandle {
   close(): Promise<void>;
 }
 
-/** Launch headless Chromium with background networking off (this machine has no internet). */
+/**
+ * Launch headless Chromium with background networking off (this machine has no internet).
+ * Playwright gives it a fresh temporary profile of its own.
+ */
 export async function launchBrowser(): Promise<BrowserHandle> {
-  const profile = mkdtempSync(join(tmpdir(), 'printgate-chromium-'));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--disable-default-apps', '--disable-extensions', `--user-data-dir=${profile}`,
+      '--disable-default-apps', '--disable-extensions',
     ],
   });
   return {
     browser,
     async close() {
       await browser.close().catch(() => {});
-      rmSync(profile, { recursive: true, force: true });
     },
   };
 }
