@@ -58,6 +58,9 @@ export const ERRORS = {
   // --- spooler (agent side) ---
   SPOOLER_ERROR: { status: 502, message: 'The spooler refused the operation' },
   IPP_ERROR: { status: 502, message: 'IPP request failed' },
+  IPP_MALFORMED: { status: 502, message: 'The IPP message is malformed' },
+  SPOOLER_UNAVAILABLE: { status: 503, message: 'The spooler is not reachable' },
+  SPOOLER_UNAUTHORIZED: { status: 502, message: 'The spooler refused our credentials' },
   // --- print decisions: reason codes of a DENY (403 when reported over HTTP) ---
   USER_DISABLED: { status: 403, message: 'Your user account is disabled' },
   PRINTER_DISABLED: { status: 403, message: 'This printer is disabled' },
