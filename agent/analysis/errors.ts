@@ -15,8 +15,16 @@ export class AnalysisError extends PrintgateError {
   }
 }
 
-/** Throw ANALYSIS_ABORTED / ANALYSIS_LIMIT when the signal fired or the deadline passed. */
-export function checkBudget(signal: AbortSignal | undefined, deadline: number, offset: number): void {
-  if (signal?.aborted) throw new AnalysisError('ANALYSIS_ABORTED', 'analysis cancelled', offset);
-  if (Date.now() > deadline) throw new AnalysisError('ANALYSIS_LIMIT', 'analysis took longer than its time limit', offset);
+/**
+ * Throw ANALYSIS_ABORTED / ANALYSIS_LIMIT when the signal fired or the deadline passed.
+ * When the engine aborts the signal itself (time limit, stall guard) the signal's reason is
+ * an AnalysisError; its code is kept so a parser that notices reports the right cause.
+ */
+export function checkBudget(signal: AbortSignal | undefined, deadline: number | undefined, offset: number): void {
+  if (signal?.aborted) {
+    const reason: unknown = signal.reason;
+    if (reason instanceof AnalysisError) throw new AnalysisError(reason.code as AnalysisErrorCode, reason.message.replace(/ \(at byte \d+\)$/, ''), offset);
+    throw new AnalysisError('ANALYSIS_ABORTED', 'analysis cancelled', offset);
+  }
+  if (deadline !== undefined && Date.now() > deadline) throw new AnalysisError('ANALYSIS_LIMIT', 'analysis took longer than its time limit', offset);
 }

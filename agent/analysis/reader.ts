@@ -76,6 +76,13 @@ export class ByteReader {
     this.idx += n;
     return out;
   }
+  /**
+   * The buffered bytes from the current position on, without copying (valid until the next
+   * ensure). Hot decoders (raster lines) work on this view with a local index, then skip().
+   */
+  view(): Uint8Array {
+    return this.buf.subarray(this.idx);
+  }
   /** Skip n bytes, possibly beyond the buffer (no read needed for what is skipped). */
   skip(n: number): void {
     if (n < 0) throw new AnalysisError('ANALYSIS_MALFORMED', 'negative skip', this.pos);

@@ -16,6 +16,11 @@ export interface AnalyzeLimits {
   maxPages: number;
   /** Largest single buffer a parser may allocate (decompressed stream, image row...). */
   maxBufferBytes: number;
+  /**
+   * Stall guard: the engine fails the analysis with ANALYSIS_STALLED when the parser has
+   * read no new bytes of the file for this long (default 15 s, never above maxMillis).
+   */
+  stallMillis?: number;
 }
 
 export const DEFAULT_LIMITS: AnalyzeLimits = {
@@ -30,6 +35,11 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Allow falling back to Ghostscript for what needs a PostScript interpreter. */
   allowGhostscript?: boolean;
+  /**
+   * Absolute time (Date.now() milliseconds) by which the analysis must end. The engine sets
+   * it from limits.maxMillis; parsers pass it to checkBudget(). Absent means no deadline.
+   */
+  deadline?: number;
 }
 
 export interface Parser {
