@@ -1,0 +1,323 @@
+// Content-stream colour analysis: interpret just enough of a page's content (colour
+// operators, painting operators, q/Q, text render mode, XObjects, shadings, patterns,
+// inline images) to answer "does this page paint non-neutral colour?". A colour that is
+// set but replaced before anything is painted with it does not count. The walk stops at
+// the first colour painted. Form XObjects and patterns recurse with a depth and cycle
+// guard; their verdicts are cached per object and per inherited colour state.
+
+import { AnalysisError } from '../errors.ts';
+import { CMYK, GRAY, isColour, loadColorSpace, PATTERN, RGB, type ColorSpace } from './colorspace.ts';
+import type { PdfDocument } from './document.ts';
+import { decodeFilters } from './filters.ts';
+import { imageIsColour } from './images.ts';
+import { indexOf, isWhite, Lexer } from './lexer.ts';
+import { dictOf, nameOf, numOf, PdfDict, PdfName, PdfOp, PdfRef, PdfStream, type PdfObj } from './objects.ts';
+import { shadingIsColour } from './shading.ts';
+
+interface GState {
+  fillCS: ColorSpace;
+  strokeCS: ColorSpace;
+  /** Whether the current fill / stroke colour is non-neutral. */
+  fill: boolean;
+  stroke: boolean;
+  /** Text render mode (3 and 7 paint nothing). */
+  tr: number;
+}
+
+const MAX_DEPTH = 12;
+const MAX_OPERANDS = 1024;
+
+function initialState(): GState {
+  return { fillCS: GRAY, strokeCS: GRAY, fill: false, stroke: false, tr: 0 };
+}
+
+export class ColourAnalyser {
+  private readonly doc: PdfDocument;
+  /** Verdicts of form XObjects / patterns keyed by "num:fill stroke tr". */
+  private readonly formCache = new Map<string, boolean>();
+  private readonly imageCache = new Map<number, boolean>();
+  private readonly shadingCache = new Map<number, boolean>();
+  private readonly active = new Set<number>();
+
+  constructor(doc: PdfDocument) {
+    this.doc = doc;
+  }
+
+  /** Does this page (contents and printing annotations) put colour on paper? */
+  async pageHasColour(page: PdfDict, resources: PdfObj | undefined, contents: PdfStream[]): Promise<boolean> {
+    const res = dictOf(await this.doc.resolve(resources));
+    if (contents.length > 0) {
+      // The streams of a Contents array form one content stream (an operator may even be
+      // split across two of them), so they are decoded and joined.
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      for (const s of contents) {
+        const d = await this.content(s);
+        total += d.length + 1;
+        if (total > this.doc.limits.maxBufferBytes) throw new AnalysisError('ANALYSIS_LIMIT', 'page content larger than the buffer limit', s.start);
+        parts.push(d);
+      }
+      const data = parts.length === 1 ? parts[0]! : joinWithSpace(parts);
+      if (await this.run(data, contents[0]!.start, res, initialState(), 0)) return true;
+    }
+    return this.annotationsHaveColour(page);
+  }
+
+  private async content(s: PdfStream): Promise<Uint8Array> {
+    const d = await this.doc.streamData(s);
+    if (d.codec) throw new AnalysisError('ANALYSIS_MALFORMED', `content stream with image filter /${d.codec}`, s.start);
+    return d.data;
+  }
+
+  private async annotationsHaveColour(page: PdfDict): Promise<boolean> {
+    const annots = await this.doc.resolve(page.get('Annots'));
+    if (!Array.isArray(annots)) return false;
+    for (const a of annots.slice(0, 5000)) {
+      const d = dictOf(await this.doc.resolve(a));
+      if (!d) continue;
+      const flags = numOf(await this.doc.resolve(d.get('F'))) ?? 0;
+      // Print flag (bit 3) set and Hidden (bit 2) clear, else the annotation does not print.
+      if ((flags & 4) === 0 || (flags & 2) !== 0) continue;
+      const ap = dictOf(await this.doc.resolve(d.get('AP')));
+      let n = await this.doc.resolve(ap?.get('N'));
+      if (n instanceof PdfDict) {
+        const state = nameOf(d.get('AS'));
+        n = state ? await this.doc.resolve(n.get(state)) : undefined;
+      }
+      if (!(n instanceof PdfStream)) continue;
+      if (await this.form(n, undefined, initialState(), 0)) return true;
+    }
+    return false;
+  }
+
+  /** Run a form XObject (or appearance stream / tiling pattern cell). */
+  private async form(s: PdfStream, parentRes: PdfDict | undefined, gs: GState, depth: number): Promise<boolean> {
+    if (depth > MAX_DEPTH || this.active.has(s.num)) {
+      this.doc.warn('form XObjects nested too deeply or recursively (inner ones skipped)');
+      return false;
+    }
+    const key = `${s.num}:${gs.fill ? 1 : 0}${gs.stroke ? 1 : 0}${gs.tr}`;
+    const cached = s.num >= 0 ? this.formCache.get(key) : undefined;
+    if (cached !== undefined) return cached;
+    this.active.add(s.num);
+    try {
+      const res = dictOf(await this.doc.resolve(s.dict.get('Resources'))) ?? parentRes;
+      const data = await this.content(s);
+      const verdict = await this.run(data, s.start, res, { ...gs }, depth + 1);
+      if (s.num >= 0) this.formCache.set(key, verdict);
+      return verdict;
+    } finally {
+      this.active.delete(s.num);
+    }
+  }
+
+  private async resource(res: PdfDict | undefined, cat: string, name: PdfObj | undefined): Promise<{ ref: PdfRef | undefined; obj: PdfObj | undefined }> {
+    if (!(name instanceof PdfName)) return { ref: undefined, obj: undefined };
+    const table = dictOf(await this.doc.resolve(res?.get(cat)));
+    const raw = table?.get(name.name);
+    return { ref: raw instanceof PdfRef ? raw : undefined, obj: await this.doc.resolve(raw) };
+  }
+
+  /** The content interpreter proper. Returns true as soon as colour is painted. */
+  private async run(data: Uint8Array, base: number, res: PdfDict | undefined, start: GState, depth: number): Promise<boolean> {
+    const doc = this.doc;
+    const lx = new Lexer(data, base, true);
+    lx.skipStrings = true;
+    let gs = start;
+    const saved: GState[] = [];
+    const ops: PdfObj[] = [];
+    let count = 0;
+    for (;;) {
+      const before = lx.pos;
+      const t = lx.next(false);
+      if (t === undefined) return false;
+      if (lx.pos === before) throw new AnalysisError('ANALYSIS_STALLED', 'content lexer made no progress', lx.offset);
+      if (!(t instanceof PdfOp)) {
+        if (ops.length < MAX_OPERANDS) ops.push(t);
+        continue;
+      }
+      if ((++count & 0x3fff) === 0) doc.budget(lx.offset);
+      switch (t.op) {
+        // --- painting ---
+        case 'f': case 'F': case 'f*':
+          if (gs.fill) return true;
+          break;
+        case 'S': case 's':
+          if (gs.stroke) return true;
+          break;
+        case 'B': case 'B*': case 'b': case 'b*':
+          if (gs.fill || gs.stroke) return true;
+          break;
+        case 'Tj': case 'TJ': case "'": case '"': {
+          const m = gs.tr;
+          if (m !== 3 && m !== 7) {
+            const fills = m === 0 || m === 2 || m === 4 || m === 6;
+            const strokes = m === 1 || m === 2 || m === 5 || m === 6;
+            if ((fills && gs.fill) || (strokes && gs.stroke)) return true;
+          }
+          break;
+        }
+        case 'Tr': gs.tr = numOf(ops[0]) ?? 0; break;
+        // --- graphics state stack ---
+        case 'q':
+          if (saved.length < 256) saved.push({ ...gs });
+          break;
+        case 'Q':
+          if (saved.length > 0) gs = saved.pop()!;
+          break;
+        // --- colour ---
+        case 'g': gs.fillCS = GRAY; gs.fill = false; break;
+        case 'G': gs.strokeCS = GRAY; gs.stroke = false; break;
+        case 'rg': gs.fillCS = RGB; gs.fill = isColour(RGB, nums(ops, 3)); break;
+        case 'RG': gs.strokeCS = RGB; gs.stroke = isColour(RGB, nums(ops, 3)); break;
+        case 'k': gs.fillCS = CMYK; gs.fill = isColour(CMYK, nums(ops, 4)); break;
+        case 'K': gs.strokeCS = CMYK; gs.stroke = isColour(CMYK, nums(ops, 4)); break;
+        case 'cs': case 'CS': {
+          const cs = await this.space(ops[0], res);
+          const colour = cs.kind === 'pattern' ? false : isColour(cs, cs.initial);
+          if (t.op === 'cs') { gs.fillCS = cs; gs.fill = colour; } else { gs.strokeCS = cs; gs.stroke = colour; }
+          break;
+        }
+        case 'sc': case 'scn': case 'SC': case 'SCN': {
+          const fill = t.op === 'sc' || t.op === 'scn';
+          const cs = fill ? gs.fillCS : gs.strokeCS;
+          let colour: boolean;
+          if (cs.kind === 'pattern') colour = await this.patternColour(ops, cs, res, gs, depth);
+          else colour = isColour(cs, nums(ops, cs.n));
+          if (fill) gs.fill = colour; else gs.stroke = colour;
+          break;
+        }
+        // --- shadings, XObjects, inline images ---
+        case 'sh': {
+          const { ref, obj } = await this.resource(res, 'Shading', ops[0]);
+          if (obj !== undefined && await this.shading(ref, obj, res)) return true;
+          break;
+        }
+        case 'Do': {
+          const { ref, obj } = await this.resource(res, 'XObject', ops[0]);
+          if (obj instanceof PdfStream && await this.xobject(ref, obj, res, gs, depth)) return true;
+          break;
+        }
+        case 'BI': {
+          if (await this.inlineImage(lx, res, gs)) return true;
+          break;
+        }
+        default: break;
+      }
+      ops.length = 0;
+    }
+  }
+
+  private async space(o: PdfObj | undefined, res: PdfDict | undefined): Promise<ColorSpace> {
+    try {
+      return await loadColorSpace(this.doc, o, res);
+    } catch (e) {
+      if (!(e instanceof AnalysisError) || e.code !== 'ANALYSIS_MALFORMED') throw e;
+      // An unusable colour space: assume it can colour (never under-count colour).
+      this.doc.warn(`unusable colour space (${e.message}); treated as colour`);
+      return RGB;
+    }
+  }
+
+  private async patternColour(ops: PdfObj[], cs: ColorSpace, res: PdfDict | undefined, gs: GState, depth: number): Promise<boolean> {
+    const last = ops[ops.length - 1];
+    const { ref, obj } = await this.resource(res, 'Pattern', last);
+    if (obj === undefined || obj === null) return false;
+    const pd = dictOf(obj);
+    if (!pd) return false;
+    const ptype = numOf(pd.get('PatternType'));
+    if (ptype === 2) return this.shading(undefined, await this.doc.resolve(pd.get('Shading')), res);
+    if (!(obj instanceof PdfStream)) return false;
+    if (numOf(pd.get('PaintType')) === 2) {
+      // Uncoloured tiling pattern: the colour comes from the operands in the underlying space.
+      const under = cs.base ?? PATTERN;
+      return under.kind !== 'pattern' && isColour(under, nums(ops, under.n));
+    }
+    void ref;
+    return this.form(obj, res, initialState(), depth);
+  }
+
+  private async shading(ref: PdfRef | undefined, obj: PdfObj | undefined, res: PdfDict | undefined): Promise<boolean> {
+    const key = ref?.num;
+    const hit = key !== undefined ? this.shadingCache.get(key) : undefined;
+    if (hit !== undefined) return hit;
+    const v = await shadingIsColour(this.doc, obj, res);
+    if (key !== undefined) this.shadingCache.set(key, v);
+    return v;
+  }
+
+  private async xobject(ref: PdfRef | undefined, s: PdfStream, res: PdfDict | undefined, gs: GState, depth: number): Promise<boolean> {
+    const sub = nameOf(s.dict.get('Subtype'));
+    if (sub === 'Form') return this.form(s, res, gs, depth);
+    if (sub !== 'Image') return false;
+    const mask = s.dict.get('ImageMask') === true || s.dict.get('IM') === true;
+    if (mask) return gs.fill; // a stencil mask paints the current fill colour
+    const key = ref?.num;
+    const hit = key !== undefined ? this.imageCache.get(key) : undefined;
+    if (hit !== undefined) return hit;
+    const v = await imageIsColour(this.doc, s.dict, () => this.doc.streamData(s), res, s.start);
+    if (key !== undefined) this.imageCache.set(key, v);
+    return v;
+  }
+
+  /** BI <dict> ID <data> EI: read the dictionary, find the data's end, check it. */
+  private async inlineImage(lx: Lexer, res: PdfDict | undefined, gs: GState): Promise<boolean> {
+    const map = new Map<string, PdfObj>();
+    lx.skipStrings = false;
+    try {
+      for (let i = 0; i < 200; i++) {
+        const k = lx.next(false);
+        if (k === undefined) throw new AnalysisError('ANALYSIS_TRUNCATED', 'inline image without ID', lx.offset);
+        if (k instanceof PdfOp) { if (k.op === 'ID') break; continue; }
+        if (!(k instanceof PdfName)) continue;
+        const v = lx.next(false);
+        if (v === undefined || v instanceof PdfOp) break;
+        map.set(INLINE_KEYS[k.name] ?? k.name, v);
+      }
+    } finally {
+      lx.skipStrings = true;
+    }
+    const dataStart = lx.pos + 1; // one whitespace byte after ID
+    const b = lx.buf;
+    let end = -1;
+    for (let p = indexOf(b, 'EI', dataStart); p >= 0; p = indexOf(b, 'EI', p + 1)) {
+      if (isWhite(b[p - 1] ?? 32) && (p + 2 >= b.length || isWhite(b[p + 2]!))) { end = p; break; }
+    }
+    if (end < 0) end = b.length;
+    lx.pos = Math.min(b.length, end + 2);
+    const dict = new PdfDict(map);
+    for (const [k, v] of map) if (v instanceof PdfName && INLINE_VALUES[v.name]) map.set(k, PdfName.of(INLINE_VALUES[v.name]!));
+    if (dict.get('ImageMask') === true) return gs.fill;
+    const data = b.subarray(dataStart, Math.max(dataStart, end - 1));
+    return imageIsColour(this.doc, dict, async () => decodeFilters(data, dict, this.doc.limits.maxBufferBytes, lx.offset), res, lx.offset, true);
+  }
+}
+
+/** The abbreviations allowed in inline image dictionaries. */
+const INLINE_KEYS: Record<string, string> = {
+  BPC: 'BitsPerComponent', CS: 'ColorSpace', D: 'Decode', DP: 'DecodeParms', F: 'Filter',
+  H: 'Height', W: 'Width', IM: 'ImageMask', I: 'Interpolate',
+};
+const INLINE_VALUES: Record<string, string> = {
+  G: 'DeviceGray', RGB: 'DeviceRGB', CMYK: 'DeviceCMYK', I: 'Indexed',
+  AHx: 'ASCIIHexDecode', A85: 'ASCII85Decode', LZW: 'LZWDecode', Fl: 'FlateDecode',
+  RL: 'RunLengthDecode', CCF: 'CCITTFaxDecode', DCT: 'DCTDecode',
+};
+
+function nums(ops: PdfObj[], n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = ops[i];
+    out.push(typeof v === 'number' ? v : 0);
+  }
+  return out;
+}
+
+function joinWithSpace(parts: Uint8Array[]): Uint8Array {
+  const total = parts.reduce((a, p) => a + p.length + 1, 0);
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; out[o++] = 0x0a; }
+  return out;
+}
+

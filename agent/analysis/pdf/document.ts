@@ -1,0 +1,292 @@
+// One open PDF: the cross-reference table, lazy object resolution through it with a small
+// cache, object streams, stream data (with decryption and filters), and the fall-back to a
+// rebuilt table when the xref lies. Nothing is loaded until asked for: counting pages
+// touches the page tree only, and colour analysis reads one page's objects at a time.
+
+import { AnalysisError, checkBudget } from '../errors.ts';
+import type { Source } from '../source.ts';
+import type { AnalyzeLimits } from '../types.ts';
+import { BlockReader } from './blocks.ts';
+import { openStandard, type Decryptor } from './crypto.ts';
+import { decodeFilters, type Decoded } from './filters.ts';
+import { indexOf, isWhite, Lexer, Underflow } from './lexer.ts';
+import { arrayOf, dictOf, isName, nameOf, numOf, PdfDict, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
+import { readXrefChain, rebuildXref, type XrefEntry } from './xref.ts';
+
+const CACHE_MAX = 4000;
+
+export interface DocOptions {
+  limits: AnalyzeLimits;
+  signal?: AbortSignal | undefined;
+  deadline: number;
+}
+
+export class PdfDocument {
+  readonly reader: BlockReader;
+  readonly limits: AnalyzeLimits;
+  readonly signal: AbortSignal | undefined;
+  readonly deadline: number;
+  entries = new Map<number, XrefEntry>();
+  trailer = new PdfDict();
+  readonly warnings: string[] = [];
+  recovered = false;
+  /** /Encrypt present in the trailer. */
+  encrypted = false;
+  /** Decryption with the empty user password; undefined when not encrypted or not possible. */
+  decryptor: Decryptor | undefined;
+  private encryptNum = -1;
+  private readonly cache = new Map<number, PdfObj>();
+  private readonly objStms = new Map<number, { data: Uint8Array; offsets: Map<number, number> }>();
+  private readonly resolving = new Set<number>();
+
+  private constructor(source: Source, opts: DocOptions) {
+    this.reader = new BlockReader(source);
+    this.limits = opts.limits;
+    this.signal = opts.signal;
+    this.deadline = opts.deadline;
+  }
+
+  budget(offset: number): void {
+    checkBudget(this.signal, this.deadline, offset);
+  }
+
+  warn(msg: string): void {
+    if (this.warnings.length < 50 && !this.warnings.includes(msg)) this.warnings.push(msg);
+  }
+
+  static async open(source: Source, opts: DocOptions): Promise<PdfDocument> {
+    const doc = new PdfDocument(source, opts);
+    if (source.size > opts.limits.maxBytes) {
+      throw new AnalysisError('ANALYSIS_LIMIT', 'file larger than the analysis limit', 0);
+    }
+    const head = await doc.reader.read(0, 1024);
+    if (indexOf(head, '%PDF-') < 0) throw new AnalysisError('ANALYSIS_MALFORMED', 'no %PDF- header', 0);
+    let ok = false;
+    try {
+      ok = await readXrefChain(doc);
+      if (ok) ok = dictOf(await doc.resolve(doc.trailer.get('Root'))) !== undefined;
+    } catch (e) {
+      if (!(e instanceof AnalysisError) || e.code === 'ANALYSIS_LIMIT' || e.code === 'ANALYSIS_ABORTED') throw e;
+      ok = false;
+    }
+    if (!ok) await doc.rebuild('the cross-reference table is damaged');
+    await doc.setupEncryption();
+    return doc;
+  }
+
+  /** Replace the xref by a scan of the whole file (once). */
+  async rebuild(why: string): Promise<void> {
+    if (this.recovered) return;
+    this.recovered = true;
+    this.warn(`${why}; objects were found by scanning the file`);
+    this.cache.clear();
+    this.objStms.clear();
+    await rebuildXref(this);
+    if (!dictOf(await this.resolve(this.trailer.get('Root')))) {
+      throw new AnalysisError('ANALYSIS_MALFORMED', 'no document catalog found', 0);
+    }
+  }
+
+  private async setupEncryption(): Promise<void> {
+    const encRef = this.trailer.get('Encrypt');
+    if (encRef === undefined || encRef === null) return;
+    this.encrypted = true;
+    if (encRef instanceof PdfRef) this.encryptNum = encRef.num;
+    const enc = dictOf(await this.resolve(encRef));
+    if (!enc) throw new AnalysisError('ANALYSIS_MALFORMED', 'unreadable encryption dictionary', 0);
+    const id = arrayOf(this.trailer.get('ID'));
+    const id0 = id && id[0] instanceof PdfString ? id[0].bytes : new Uint8Array(0);
+    this.decryptor = openStandard(enc, id0, 0);
+    // Objects read before the decryptor existed (the catalog) hold encrypted strings.
+    this.cache.clear();
+    this.objStms.clear();
+  }
+
+  /** Parse "num gen obj <value> [stream]" at an absolute offset. */
+  async parseAt(offset: number): Promise<{ num: number; gen: number; value: PdfObj; streamStart: number }> {
+    let size = 4096;
+    for (;;) {
+      this.budget(offset);
+      const win = await this.reader.read(offset, size);
+      const complete = offset + win.length >= this.reader.size;
+      const lx = new Lexer(win, offset, complete);
+      try {
+        const num = lx.next(false);
+        const gen = lx.next(false);
+        const kw = lx.next(false);
+        if (typeof num !== 'number' || typeof gen !== 'number' || !(kw instanceof PdfOp) || kw.op !== 'obj') {
+          throw new AnalysisError('ANALYSIS_MALFORMED', 'expected "N G obj"', offset);
+        }
+        let value = lx.next(true);
+        if (value === undefined || value instanceof PdfOp) value = null; // "1 0 obj endobj"
+        let streamStart = -1;
+        lx.skipSpace();
+        if (value instanceof PdfDict && win[lx.pos] === 0x73 && indexOf(win, 'stream', lx.pos, lx.pos + 6) === lx.pos) {
+          let p = lx.pos + 6;
+          if (p >= win.length && !complete) throw new Underflow();
+          if (win[p] === 0x0d) p++;
+          if (win[p] === 0x0a) p++;
+          streamStart = offset + p;
+        }
+        return { num, gen, value, streamStart };
+      } catch (e) {
+        if (!(e instanceof Underflow)) throw e;
+        if (complete || size >= this.limits.maxBufferBytes) {
+          throw new AnalysisError('ANALYSIS_LIMIT', 'object larger than the buffer limit', offset);
+        }
+        size *= 4;
+      }
+    }
+  }
+
+  /** The object with this number, or null when it does not exist (as the spec says). */
+  async getObject(num: number): Promise<PdfObj> {
+    const hit = this.cache.get(num);
+    if (hit !== undefined) return hit;
+    if (this.resolving.has(num)) return null; // a reference cycle through /Length or similar
+    this.resolving.add(num);
+    try {
+      let obj = await this.loadObject(num);
+      if (obj === undefined && !this.recovered) {
+        await this.rebuild(`object ${num} is not where the cross-reference table says`);
+        obj = await this.loadObject(num);
+      }
+      const value = obj ?? null;
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(num, value);
+      return value;
+    } finally {
+      this.resolving.delete(num);
+    }
+  }
+
+  /** undefined = the xref entry is wrong (triggers a rebuild); null = free/missing. */
+  private async loadObject(num: number): Promise<PdfObj | undefined> {
+    const e = this.entries.get(num);
+    if (!e || e.type === 0) return null;
+    if (e.type === 2) return this.fromObjStm(e.a, e.b, num);
+    if (e.a < 0 || e.a >= this.reader.size) return undefined;
+    let parsed;
+    try {
+      parsed = await this.parseAt(e.a);
+    } catch (err) {
+      if (err instanceof AnalysisError && (err.code === 'ANALYSIS_MALFORMED' || err.code === 'ANALYSIS_TRUNCATED')) {
+        return undefined;
+      }
+      throw err;
+    }
+    if (parsed.num !== num) return undefined;
+    let value = parsed.value;
+    if (this.decryptor && num !== this.encryptNum) decryptStrings(value, this.decryptor, num, parsed.gen);
+    if (parsed.streamStart >= 0 && value instanceof PdfDict) {
+      value = await this.makeStream(value, parsed.streamStart, num, parsed.gen);
+    }
+    return value;
+  }
+
+  /** Trust /Length, verify `endstream` after it, else scan for `endstream`. */
+  async makeStream(dict: PdfDict, start: number, num: number, gen: number): Promise<PdfStream> {
+    let len = numOf(await this.resolve(dict.get('Length')));
+    if (len !== undefined && len >= 0 && start + len <= this.reader.size) {
+      const after = await this.reader.read(start + len, 48);
+      let p = 0;
+      while (p < after.length && isWhite(after[p]!)) p++;
+      if (indexOf(after, 'endstream', p, p + 9) === p) return new PdfStream(dict, start, len, num, gen);
+    }
+    // Scan forward for "endstream" (bounded by the buffer limit).
+    len = undefined;
+    let size = 64 * 1024;
+    for (;;) {
+      this.budget(start);
+      const win = await this.reader.read(start, size);
+      const at = indexOf(win, 'endstream');
+      if (at >= 0) {
+        let e = at;
+        if (e > 0 && win[e - 1] === 0x0a) e--;
+        if (e > 0 && win[e - 1] === 0x0d) e--;
+        len = e;
+        break;
+      }
+      if (start + win.length >= this.reader.size || size >= this.limits.maxBufferBytes) {
+        len = win.length; // no endstream at all: take what there is
+        this.warn('a stream has no endstream');
+        this.recovered = true;
+        break;
+      }
+      size *= 4;
+    }
+    this.warn('a stream /Length was wrong; its end was found by scanning');
+    return new PdfStream(dict, start, len, num, gen);
+  }
+
+  private async fromObjStm(stmNum: number, index: number, num: number): Promise<PdfObj | undefined> {
+    let stm = this.objStms.get(stmNum);
+    if (!stm) {
+      const s = await this.getObject(stmNum);
+      if (!(s instanceof PdfStream)) return undefined;
+      const first = numOf(s.dict.get('First')) ?? 0;
+      const n = Math.min(numOf(s.dict.get('N')) ?? 0, 1_000_000);
+      const { data } = await this.streamData(s);
+      const lx = new Lexer(data, 0, true);
+      const offsets = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        const on = lx.next(false);
+        const oo = lx.next(false);
+        if (typeof on !== 'number' || typeof oo !== 'number') break;
+        offsets.set(on, first + oo);
+      }
+      stm = { data, offsets };
+      if (this.objStms.size >= 8) this.objStms.delete(this.objStms.keys().next().value!);
+      this.objStms.set(stmNum, stm);
+    }
+    void index;
+    const at = stm.offsets.get(num);
+    if (at === undefined || at >= stm.data.length) return undefined;
+    const lx = new Lexer(stm.data, 0, true);
+    lx.pos = at;
+    const v = lx.next(true);
+    return v instanceof PdfOp || v === undefined ? null : v;
+  }
+
+  async resolve(o: PdfObj | undefined): Promise<PdfObj | undefined> {
+    let v = o;
+    for (let i = 0; i < 16 && v instanceof PdfRef; i++) v = await this.getObject(v.num);
+    return v instanceof PdfRef ? null : v;
+  }
+
+  /** Raw stream bytes, decrypted, then run through the non-image filters. */
+  async streamData(s: PdfStream, limit = this.limits.maxBufferBytes): Promise<Decoded> {
+    this.budget(s.start);
+    if (s.length > this.limits.maxBufferBytes) {
+      throw new AnalysisError('ANALYSIS_LIMIT', 'stream larger than the buffer limit', s.start);
+    }
+    let raw = await this.reader.read(s.start, s.length);
+    if (this.encrypted && !isName(s.dict.get('Type'), 'XRef') && s.num >= 0) {
+      if (!this.decryptor) throw new AnalysisError('ANALYSIS_ENCRYPTED', 'stream is encrypted with a user password', s.start);
+      if (!isIdentityCrypt(s.dict)) raw = this.decryptor.decryptStream(raw, s.num, s.gen);
+    }
+    // Filter parameters may be indirect; resolve the few that matter.
+    for (const k of ['Filter', 'DecodeParms', 'Length']) {
+      const v = s.dict.get(k);
+      if (v instanceof PdfRef) s.dict.map.set(k, (await this.resolve(v)) ?? null);
+    }
+    return decodeFilters(raw, s.dict, limit, s.start);
+  }
+}
+
+function isIdentityCrypt(d: PdfDict): boolean {
+  const f = d.get('Filter');
+  const first = Array.isArray(f) ? f[0] : f;
+  return nameOf(first) === 'Crypt';
+}
+
+function decryptStrings(o: PdfObj, dec: Decryptor, num: number, gen: number, depth = 0): void {
+  if (depth > 64) return;
+  if (Array.isArray(o)) {
+    for (const v of o) decryptStrings(v, dec, num, gen, depth + 1);
+  } else if (o instanceof PdfDict) {
+    for (const v of o.map.values()) decryptStrings(v, dec, num, gen, depth + 1);
+  } else if (o instanceof PdfString) {
+    o.bytes = dec.decryptString(o.bytes, num, gen);
+  }
+}

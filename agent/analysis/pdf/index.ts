@@ -1,0 +1,94 @@
+// The PDF parser: open the document (xref, recovery, encryption), walk the page tree, and
+// for each page decide colour from its content (content.ts). Pages are processed one at a
+// time; only the verdicts are kept. With a user password the streams cannot be read: the
+// pages are counted from the page tree (or the linearization dictionary) and colour is
+// reported unknown, never guessed.
+
+import { colourSummary, mediaName, type AnalysisResult, type MediaUse } from '../../../shared/analysis.ts';
+import { AnalysisError } from '../errors.ts';
+import type { Source } from '../source.ts';
+import type { AnalyzeOptions, Parser } from '../types.ts';
+import { ColourAnalyser } from './content.ts';
+import { PdfDocument } from './document.ts';
+import { indexOf, lastIndexOf } from './lexer.ts';
+import { linearizedPageCount, pageContents, walkPages } from './pages.ts';
+
+function sniff(head: Uint8Array, tail: Uint8Array): number {
+  const at = indexOf(head, '%PDF-', 0, Math.min(head.length, 1024));
+  if (at === 0) return 100;
+  if (at > 0) return 90; // junk (or a wrapper remnant) before the header
+  if (lastIndexOf(tail, '%%EOF') >= 0 && indexOf(head, ' obj', 0) >= 0) return 20;
+  return 0;
+}
+
+async function analyze(source: Source, options: AnalyzeOptions): Promise<AnalysisResult> {
+  const deadline = Date.now() + options.limits.maxMillis;
+  const doc = await PdfDocument.open(source, { limits: options.limits, signal: options.signal, deadline });
+  const canColour = !doc.encrypted || doc.decryptor !== undefined;
+  const analyser = canColour ? new ColourAnalyser(doc) : undefined;
+  const flags: boolean[] = [];
+  const pageMedia: string[] = [];
+  let pages: number | null = 0;
+  let method = 'pdf-content';
+  let pageDamage = false;
+  try {
+    for await (const page of walkPages(doc)) {
+      pages++;
+      pageMedia.push(mediaName(page.widthPt, page.heightPt));
+      if (!analyser) continue;
+      let colour = false;
+      try {
+        const contents = await pageContents(doc, page.dict);
+        colour = await analyser.pageHasColour(page.dict, page.resources, contents);
+      } catch (e) {
+        if (!(e instanceof AnalysisError) || !['ANALYSIS_MALFORMED', 'ANALYSIS_TRUNCATED', 'ANALYSIS_UNSUPPORTED'].includes(e.code)) throw e;
+        // A damaged page: what was read before the damage decides, and the result says so.
+        doc.warn(`page ${pages}: content could not be read to the end (${e.message})`);
+        pageDamage = true;
+      }
+      flags.push(colour);
+    }
+  } catch (e) {
+    if (canColour || !(e instanceof AnalysisError) || e.code === 'ANALYSIS_LIMIT' || e.code === 'ANALYSIS_ABORTED') throw e;
+    // Encrypted page tree (inside an encrypted object stream): the linearization
+    // dictionary is the only other honest source of a page count.
+    const n = await linearizedPageCount(doc);
+    pages = n ?? null;
+    pageMedia.length = 0;
+    doc.warn(n !== undefined ? 'page count taken from the linearization dictionary' : 'the page tree is encrypted: pages unknown');
+  }
+  let colorPages: number | null = null;
+  let colorPageNumbers: number[] | null = null;
+  if (analyser) {
+    ({ colorPages, colorPageNumbers } = colourSummary(flags));
+  } else {
+    method = 'pdf-structure';
+    doc.warn('encrypted with a user password: colour unknown');
+  }
+  const media: MediaUse[] = [];
+  if (pageMedia.length === pages) {
+    const byName = new Map<string, MediaUse>();
+    pageMedia.forEach((name, i) => {
+      let m = byName.get(name);
+      if (!m) { m = { name, pages: 0, colorPages: 0 }; byName.set(name, m); media.push(m); }
+      m.pages++;
+      if (flags[i]) m.colorPages++;
+    });
+  }
+  const result: AnalysisResult = {
+    format: 'pdf',
+    pages,
+    colorPages,
+    colorPageNumbers,
+    copies: 1,
+    duplex: false,
+    media,
+    method,
+    warnings: doc.warnings,
+    recovered: doc.recovered || pageDamage,
+  };
+  if (pageMedia.length === pages && pages !== null && pages > 0) result.pageMedia = pageMedia;
+  return result;
+}
+
+export const pdfParser: Parser = { format: 'pdf', sniff, analyze };

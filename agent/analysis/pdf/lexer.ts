@@ -1,0 +1,356 @@
+// Bytes -> PDF tokens and objects, synchronously over one in-memory window. The window is
+// either a slice of the file (then running off its end throws Underflow, and the caller
+// reads a larger window and retries) or complete data such as a decoded content stream
+// (then running off the end is just the end). Offsets in errors are absolute file offsets.
+// Lenient where real files are sloppy (stray ')' or '>', "--5", "1.2.3"), strict about
+// progress: every call consumes at least one byte or ends.
+
+import { AnalysisError } from '../errors.ts';
+import { PdfDict, PdfName, PdfOp, PdfRef, PdfString, type PdfObj } from './objects.ts';
+
+/** The window ended before the object did; read more and try again. */
+export class Underflow extends Error {
+  constructor() {
+    super('window underflow');
+  }
+}
+
+// Character classes: 1 = whitespace, 2 = delimiter.
+const CLASS = new Uint8Array(256);
+for (const c of [0, 9, 10, 12, 13, 32]) CLASS[c] = 1;
+for (const c of '()<>[]{}/%') CLASS[c.charCodeAt(0)] = 2;
+
+export function isWhite(c: number): boolean {
+  return CLASS[c] === 1;
+}
+export function isRegular(c: number): boolean {
+  return CLASS[c] === 0;
+}
+
+/** A string placeholder used when the caller asked not to materialise string contents. */
+export const SKIPPED_STRING = new PdfString(new Uint8Array(0));
+
+const MAX_DEPTH = 64;
+
+export class Lexer {
+  buf: Uint8Array;
+  pos = 0;
+  /** Absolute offset of buf[0], for error messages. */
+  readonly base: number;
+  /** True when buf holds all the data there is (end of buf = end of data). */
+  readonly complete: boolean;
+  /** Content streams: do not copy string bytes (colour analysis never needs them). */
+  skipStrings = false;
+
+  constructor(buf: Uint8Array, base = 0, complete = true) {
+    this.buf = buf;
+    this.base = base;
+    this.complete = complete;
+  }
+
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  private underflow(what: string): never {
+    if (!this.complete) throw new Underflow();
+    throw new AnalysisError('ANALYSIS_TRUNCATED', `data ends inside ${what}`, this.offset);
+  }
+
+  /** Skip whitespace and comments. Returns false at the end of the window. */
+  skipSpace(): boolean {
+    const b = this.buf;
+    let p = this.pos;
+    for (;;) {
+      while (p < b.length && CLASS[b[p]!] === 1) p++;
+      if (p < b.length && b[p] === 0x25 /* % */) {
+        while (p < b.length && b[p] !== 10 && b[p] !== 13) p++;
+        continue;
+      }
+      break;
+    }
+    this.pos = p;
+    return p < b.length;
+  }
+
+  /** Read a regular-character run (keyword or number text) starting at pos. */
+  private word(): string {
+    const b = this.buf;
+    const s = this.pos;
+    let p = s;
+    while (p < b.length && CLASS[b[p]!] === 0) p++;
+    if (p === b.length && !this.complete) throw new Underflow();
+    this.pos = p;
+    return latin1(b, s, p);
+  }
+
+  /** Try to read a number at pos; returns undefined (pos unchanged) if it is not one. */
+  readNumber(): number | undefined {
+    const b = this.buf;
+    let p = this.pos;
+    const start = p;
+    let neg = false;
+    while (p < b.length && (b[p] === 0x2d || b[p] === 0x2b)) { if (b[p] === 0x2d) neg = !neg; p++; }
+    let int = 0;
+    let digits = 0;
+    while (p < b.length && b[p]! >= 0x30 && b[p]! <= 0x39) { int = int * 10 + (b[p]! - 0x30); p++; digits++; }
+    let frac = 0;
+    let scale = 1;
+    if (p < b.length && b[p] === 0x2e) {
+      p++;
+      while (p < b.length && b[p]! >= 0x30 && b[p]! <= 0x39) {
+        if (scale < 1e15) { frac = frac * 10 + (b[p]! - 0x30); scale *= 10; }
+        p++; digits++;
+      }
+      // "1.2.3": swallow the junk tail like most readers do.
+      while (p < b.length && (b[p] === 0x2e || (b[p]! >= 0x30 && b[p]! <= 0x39))) p++;
+    }
+    if (digits === 0) return undefined;
+    if (p === b.length && !this.complete) throw new Underflow();
+    if (p < b.length && CLASS[b[p]!] === 0) {
+      // Not followed by a delimiter: something like "12abc" is not a number.
+      this.pos = start;
+      return undefined;
+    }
+    this.pos = p;
+    const v = int + frac / scale;
+    return neg ? -v : v;
+  }
+
+  private name(): PdfName {
+    const b = this.buf;
+    let p = this.pos + 1; // after '/'
+    let s = '';
+    let start = p;
+    while (p < b.length && CLASS[b[p]!] === 0) {
+      if (b[p] === 0x23 /* # */ && p + 2 < b.length && hex(b[p + 1]!) >= 0 && hex(b[p + 2]!) >= 0) {
+        s += latin1(b, start, p) + String.fromCharCode(hex(b[p + 1]!) * 16 + hex(b[p + 2]!));
+        p += 3;
+        start = p;
+        continue;
+      }
+      p++;
+    }
+    if (p === b.length && !this.complete) throw new Underflow();
+    s += latin1(b, start, p);
+    this.pos = p;
+    return PdfName.of(s);
+  }
+
+  private literalString(): PdfString {
+    const b = this.buf;
+    let p = this.pos + 1;
+    let depth = 1;
+    const skip = this.skipStrings;
+    const out: number[] = [];
+    while (p < b.length) {
+      const c = b[p++]!;
+      if (c === 0x5c /* \ */) {
+        if (p >= b.length) break;
+        const e = b[p++]!;
+        if (skip) continue;
+        switch (e) {
+          case 0x6e: out.push(10); break;
+          case 0x72: out.push(13); break;
+          case 0x74: out.push(9); break;
+          case 0x62: out.push(8); break;
+          case 0x66: out.push(12); break;
+          case 0x0d: if (b[p] === 0x0a) p++; break;
+          case 0x0a: break;
+          default:
+            if (e >= 0x30 && e <= 0x37) {
+              let v = e - 0x30;
+              for (let k = 0; k < 2 && p < b.length && b[p]! >= 0x30 && b[p]! <= 0x37; k++) v = v * 8 + (b[p++]! - 0x30);
+              out.push(v & 0xff);
+            } else out.push(e);
+        }
+        continue;
+      }
+      if (c === 0x28) depth++;
+      else if (c === 0x29 && --depth === 0) {
+        this.pos = p;
+        return skip ? SKIPPED_STRING : new PdfString(Uint8Array.from(out));
+      }
+      if (!skip) out.push(c);
+    }
+    return this.underflow('a string');
+  }
+
+  private hexString(): PdfString {
+    const b = this.buf;
+    let p = this.pos + 1;
+    const out: number[] = [];
+    let hi = -1;
+    while (p < b.length) {
+      const c = b[p++]!;
+      if (c === 0x3e) {
+        if (hi >= 0) out.push(hi << 4);
+        this.pos = p;
+        return this.skipStrings ? SKIPPED_STRING : new PdfString(Uint8Array.from(out));
+      }
+      const h = hex(c);
+      if (h < 0) continue; // whitespace and junk are ignored
+      if (hi < 0) hi = h;
+      else { out.push((hi << 4) | h); hi = -1; }
+    }
+    return this.underflow('a hex string');
+  }
+
+  /**
+   * Read one object. Keywords come back as PdfOp (including "R", "obj", "stream", "]",
+   * ">>" when unbalanced). Indirect references `N G R` are folded when `refs` is true.
+   * Returns undefined at the end of the data.
+   */
+  next(refs = true, depth = 0): PdfObj | PdfOp | undefined {
+    if (!this.skipSpace()) {
+      if (!this.complete) throw new Underflow();
+      return undefined;
+    }
+    const b = this.buf;
+    const c = b[this.pos]!;
+    switch (c) {
+      case 0x2f: return this.name();
+      case 0x28: return this.literalString();
+      case 0x5b: { // [
+        this.pos++;
+        if (depth > MAX_DEPTH) throw new AnalysisError('ANALYSIS_MALFORMED', 'objects nested too deeply', this.offset);
+        const arr: PdfObj[] = [];
+        for (;;) {
+          const before = this.pos;
+          const v = this.next(refs, depth + 1);
+          if (v === undefined) return this.underflow('an array');
+          if (v instanceof PdfOp) {
+            if (v.op === ']') return arr;
+            if (v.op === '>>' || v.op === '}' || v.op === '{') continue; // stray delimiter
+            // Other keywords inside arrays (e.g. "null" handled already): keep nothing.
+            if (this.pos === before) this.pos++;
+            continue;
+          }
+          arr.push(v);
+        }
+      }
+      case 0x5d: this.pos++; return OP_CLOSE_ARRAY;
+      case 0x3c: // < or <<
+        if (this.pos + 1 >= b.length) return this.underflow('a dictionary');
+        if (b[this.pos + 1] === 0x3c) {
+          this.pos += 2;
+          return this.dict(refs, depth);
+        }
+        return this.hexString();
+      case 0x3e: // >> or stray >
+        if (this.pos + 1 < b.length && b[this.pos + 1] === 0x3e) { this.pos += 2; return OP_CLOSE_DICT; }
+        this.pos++;
+        return OP_STRAY;
+      case 0x7b: this.pos++; return OP_OPEN_BRACE;
+      case 0x7d: this.pos++; return OP_CLOSE_BRACE;
+      case 0x29: this.pos++; return OP_STRAY;
+      default: break;
+    }
+    if (c === 0x2b || c === 0x2d || c === 0x2e || (c >= 0x30 && c <= 0x39)) {
+      const start = this.pos;
+      const n = this.readNumber();
+      if (n !== undefined) {
+        if (refs && Number.isInteger(n) && n >= 0) {
+          // Look ahead for "G R" without consuming if it is not there.
+          const save = this.pos;
+          try {
+            this.skipSpace();
+            const g = this.readNumber();
+            if (g !== undefined && Number.isInteger(g) && g >= 0) {
+              this.skipSpace();
+              if (this.pos < b.length && b[this.pos] === 0x52 /* R */ &&
+                  (this.pos + 1 >= b.length ? this.complete : CLASS[b[this.pos + 1]!] !== 0)) {
+                this.pos++;
+                return new PdfRef(n, g);
+              }
+            }
+          } catch (e) {
+            if (!(e instanceof Underflow)) throw e;
+            this.pos = start;
+            throw e;
+          }
+          this.pos = save;
+        }
+        return n;
+      }
+      this.pos = start;
+    }
+    const w = this.word();
+    if (w === '') { this.pos++; return OP_STRAY; }
+    if (w === 'true') return true;
+    if (w === 'false') return false;
+    if (w === 'null') return null;
+    return new PdfOp(w);
+  }
+
+  private dict(refs: boolean, depth: number): PdfDict {
+    if (depth > MAX_DEPTH) throw new AnalysisError('ANALYSIS_MALFORMED', 'objects nested too deeply', this.offset);
+    const map = new Map<string, PdfObj>();
+    for (;;) {
+      const k = this.next(refs, depth + 1);
+      if (k === undefined) return this.underflow('a dictionary');
+      if (k instanceof PdfOp) {
+        if (k.op === '>>') return new PdfDict(map);
+        // A keyword such as "endobj" or "stream" before ">>": the dictionary is broken.
+        // Stop here and leave the keyword for the caller.
+        if (k.op === 'endobj' || k.op === 'stream' || k.op === 'obj' || k.op === 'endstream') {
+          this.pos -= k.op.length;
+          return new PdfDict(map);
+        }
+        continue;
+      }
+      if (!(k instanceof PdfName)) continue; // junk where a key should be
+      const v = this.next(refs, depth + 1);
+      if (v === undefined) return this.underflow('a dictionary');
+      if (v instanceof PdfOp) {
+        if (v.op === '>>') { map.set(k.name, null); return new PdfDict(map); }
+        continue;
+      }
+      map.set(k.name, v);
+    }
+  }
+}
+
+const OP_CLOSE_ARRAY = new PdfOp(']');
+const OP_CLOSE_DICT = new PdfOp('>>');
+const OP_OPEN_BRACE = new PdfOp('{');
+const OP_CLOSE_BRACE = new PdfOp('}');
+const OP_STRAY = new PdfOp('');
+
+export function hex(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+export function latin1(b: Uint8Array, s: number, e: number): string {
+  if (e - s < 64) {
+    let r = '';
+    for (let i = s; i < e; i++) r += String.fromCharCode(b[i]!);
+    return r;
+  }
+  return Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1');
+}
+
+/** Find `needle` (ASCII) in b from `from`; -1 if absent. */
+export function indexOf(b: Uint8Array, needle: string, from = 0, to = b.length): number {
+  const n = needle.length;
+  const first = needle.charCodeAt(0);
+  outer: for (let i = Math.max(0, from); i + n <= to; i++) {
+    if (b[i] !== first) continue;
+    for (let k = 1; k < n; k++) if (b[i + k] !== needle.charCodeAt(k)) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** Find the last `needle` in b before `to`; -1 if absent. */
+export function lastIndexOf(b: Uint8Array, needle: string, to = b.length): number {
+  const n = needle.length;
+  outer: for (let i = Math.min(to, b.length) - n; i >= 0; i--) {
+    for (let k = 0; k < n; k++) if (b[i + k] !== needle.charCodeAt(k)) continue outer;
+    return i;
+  }
+  return -1;
+}

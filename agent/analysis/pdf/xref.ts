@@ -1,0 +1,241 @@
+// Cross-reference reading: find `startxref`, read classic tables and xref streams, follow
+// /Prev through incremental updates and /XRefStm in hybrid files (newest entry wins), and
+// when that fails, rebuild the table by scanning the file for "N G obj" headers and
+// trailers (the last definition of an object in the file wins, as in an update).
+
+import { AnalysisError } from '../errors.ts';
+import type { PdfDocument } from './document.ts';
+import { indexOf, isRegular, lastIndexOf, Lexer, Underflow } from './lexer.ts';
+import { dictOf, isName, numbersOf, numOf, PdfDict, PdfOp, PdfRef, PdfStream } from './objects.ts';
+
+/** type 0 free; 1 at byte offset a (generation b); 2 in object stream a at index b. */
+export interface XrefEntry {
+  type: 0 | 1 | 2;
+  a: number;
+  b: number;
+}
+
+const TAIL = 4096;
+
+/** Read the xref chain into doc.entries / doc.trailer. False when nothing usable was found. */
+export async function readXrefChain(doc: PdfDocument): Promise<boolean> {
+  const size = doc.reader.size;
+  const tail = await doc.reader.read(Math.max(0, size - TAIL), TAIL);
+  const at = lastIndexOf(tail, 'startxref');
+  if (at < 0) return false;
+  const lx = new Lexer(tail, Math.max(0, size - TAIL), true);
+  lx.pos = at + 9;
+  lx.skipSpace();
+  const start = lx.readNumber();
+  if (start === undefined || start <= 0 || start >= size) return false;
+  const seen = new Set<number>();
+  let offset: number | undefined = start;
+  let first = true;
+  while (offset !== undefined && !seen.has(offset) && seen.size < 1000) {
+    seen.add(offset);
+    doc.budget(offset);
+    const trailer = await readSection(doc, offset);
+    if (!trailer) return !first && doc.trailer.has('Root');
+    // Newer sections were read first: they win, so older keys only fill gaps.
+    for (const [k, v] of trailer.map) if (!doc.trailer.has(k)) doc.trailer.map.set(k, v);
+    const xrefStm = numOf(trailer.get('XRefStm'));
+    if (xrefStm !== undefined && !seen.has(xrefStm)) {
+      seen.add(xrefStm);
+      await readSection(doc, xrefStm);
+    }
+    const prev = numOf(trailer.get('Prev'));
+    offset = prev !== undefined && prev >= 0 && prev < size ? prev : undefined;
+    first = false;
+  }
+  return doc.trailer.has('Root');
+}
+
+/** One xref section (table + trailer, or xref stream); returns its trailer dictionary. */
+async function readSection(doc: PdfDocument, offset: number): Promise<PdfDict | undefined> {
+  const peek = await doc.reader.read(offset, 64);
+  let p = 0;
+  while (p < peek.length && !isRegular(peek[p]!)) p++;
+  if (indexOf(peek, 'xref', p, p + 4) === p) return readTable(doc, offset + p + 4);
+  // An xref stream: an indirect object whose dictionary has /Type /XRef.
+  const { value, streamStart, num, gen } = await doc.parseAt(offset + p);
+  if (!(value instanceof PdfDict) || streamStart < 0 || !isName(value.get('Type'), 'XRef')) return undefined;
+  const stream = await doc.makeStream(value, streamStart, num, gen);
+  const { data } = await doc.streamData(stream);
+  const w = numbersOf(value.get('W')) ?? [];
+  const size = numOf(value.get('Size')) ?? 0;
+  const index = numbersOf(value.get('Index')) ?? [0, size];
+  if (w.length < 3 || w.some((x) => !(x >= 0 && x <= 8))) {
+    throw new AnalysisError('ANALYSIS_MALFORMED', 'bad /W in xref stream', offset);
+  }
+  const [w0, w1, w2] = w as [number, number, number];
+  const rec = w0 + w1 + w2;
+  let pos = 0;
+  for (let i = 0; i + 1 < index.length; i += 2) {
+    const startNum = index[i]!;
+    const count = index[i + 1]!;
+    for (let k = 0; k < count && pos + rec <= data.length; k++) {
+      const type = w0 === 0 ? 1 : field(data, pos, w0);
+      const a = field(data, pos + w0, w1);
+      const b = field(data, pos + w0 + w1, w2);
+      pos += rec;
+      const n = startNum + k;
+      if (!doc.entries.has(n) && (type === 0 || type === 1 || type === 2)) doc.entries.set(n, { type, a, b });
+    }
+  }
+  return value;
+}
+
+function field(d: Uint8Array, pos: number, width: number): number {
+  let v = 0;
+  for (let i = 0; i < width; i++) v = v * 256 + d[pos + i]!;
+  return v;
+}
+
+async function readTable(doc: PdfDocument, offset: number): Promise<PdfDict | undefined> {
+  let size = 64 * 1024;
+  for (;;) {
+    const win = await doc.reader.read(offset, size);
+    const complete = offset + win.length >= doc.reader.size;
+    const lx = new Lexer(win, offset, complete);
+    const found: Array<[number, XrefEntry]> = [];
+    try {
+      for (;;) {
+        doc.budget(lx.offset);
+        lx.skipSpace();
+        const startNum = lx.readNumber();
+        if (startNum === undefined) break; // "trailer"
+        lx.skipSpace();
+        const count = lx.readNumber();
+        if (count === undefined || count < 0) throw new AnalysisError('ANALYSIS_MALFORMED', 'bad xref subsection header', lx.offset);
+        for (let k = 0; k < count; k++) {
+          lx.skipSpace();
+          const off = lx.readNumber();
+          lx.skipSpace();
+          const gen = lx.readNumber();
+          const kw = lx.next(false);
+          if (off === undefined || gen === undefined || !(kw instanceof PdfOp) || (kw.op !== 'n' && kw.op !== 'f')) {
+            throw new AnalysisError('ANALYSIS_MALFORMED', 'bad xref entry', lx.offset);
+          }
+          found.push([startNum + k, { type: kw.op === 'n' ? 1 : 0, a: off, b: gen }]);
+        }
+      }
+      const kw = lx.next(false);
+      if (!(kw instanceof PdfOp) || kw.op !== 'trailer') throw new AnalysisError('ANALYSIS_MALFORMED', 'no trailer after xref table', lx.offset);
+      const trailer = lx.next(true);
+      if (!(trailer instanceof PdfDict)) throw new AnalysisError('ANALYSIS_MALFORMED', 'bad trailer', lx.offset);
+      for (const [n, e] of found) {
+        // A table whose first subsection starts at 1 but lists object 0 is a classic
+        // off-by-one writer bug; entries are taken as written.
+        if (!doc.entries.has(n)) doc.entries.set(n, e);
+      }
+      return trailer;
+    } catch (e) {
+      if (!(e instanceof Underflow)) throw e;
+      if (complete || size >= doc.limits.maxBufferBytes) throw new AnalysisError('ANALYSIS_TRUNCATED', 'xref table runs past the end', offset);
+      size *= 4;
+    }
+  }
+}
+
+const SCAN_CHUNK = 1 << 20;
+const OVERLAP = 64;
+
+/** Rebuild doc.entries and doc.trailer by scanning the whole file. */
+export async function rebuildXref(doc: PdfDocument): Promise<void> {
+  const entries = new Map<number, XrefEntry>();
+  const trailers: number[] = [];
+  const size = doc.reader.size;
+  for (let base = 0; base < size; base += SCAN_CHUNK) {
+    doc.budget(base);
+    const chunk = await doc.reader.read(base, SCAN_CHUNK + OVERLAP);
+    const end = Math.min(chunk.length, SCAN_CHUNK);
+    for (let i = indexOf(chunk, 'obj', 0, end + 3); i >= 0 && i < end; i = indexOf(chunk, 'obj', i + 3, end + 3)) {
+      const hdr = objHeaderBefore(chunk, i);
+      if (hdr) entries.set(hdr.num, { type: 1, a: base + hdr.start, b: hdr.gen });
+    }
+    for (let i = indexOf(chunk, 'trailer', 0, end + 7); i >= 0 && i < end; i = indexOf(chunk, 'trailer', i + 7, end + 7)) {
+      trailers.push(base + i + 7);
+    }
+  }
+  doc.entries = entries;
+  doc.trailer = new PdfDict();
+  // Trailers in file order: later ones (updates) override earlier keys.
+  for (const t of trailers) {
+    try {
+      const win = await doc.reader.read(t, 4096);
+      const d = new Lexer(win, t, true).next(true);
+      if (d instanceof PdfDict) for (const [k, v] of d.map) doc.trailer.map.set(k, v);
+    } catch (e) {
+      if (!(e instanceof AnalysisError)) throw e;
+    }
+  }
+  // Look at every object found: object streams add their members, xref streams and
+  // catalogs supply a root when no trailer did.
+  const objStms: number[] = [];
+  let catalog: number | undefined;
+  for (const [num, e] of [...entries]) {
+    doc.budget(e.a);
+    let parsed;
+    try {
+      parsed = await doc.parseAt(e.a);
+    } catch (err) {
+      if (err instanceof AnalysisError && (err.code === 'ANALYSIS_MALFORMED' || err.code === 'ANALYSIS_TRUNCATED')) continue;
+      throw err;
+    }
+    const d = dictOf(parsed.value);
+    if (!d) continue;
+    const type = d.get('Type');
+    if (isName(type, 'ObjStm') && parsed.streamStart >= 0) objStms.push(num);
+    else if (isName(type, 'Catalog')) catalog = num;
+    else if (isName(type, 'XRef') && !doc.trailer.has('Root')) {
+      for (const k of ['Root', 'Encrypt', 'ID', 'Info']) if (d.has(k)) doc.trailer.map.set(k, d.get(k)!);
+    }
+  }
+  if (!doc.trailer.has('Root') && catalog !== undefined) {
+    doc.trailer.map.set('Root', new PdfRef(catalog, entries.get(catalog)!.b));
+  }
+  for (const num of objStms) {
+    try {
+      const s = await doc.getObject(num);
+      if (!(s instanceof PdfStream)) continue;
+      const { data } = await doc.streamData(s);
+      const n = Math.min(numOf(s.dict.get('N')) ?? 0, 1_000_000);
+      const lx = new Lexer(data, 0, true);
+      for (let i = 0; i < n; i++) {
+        const on = lx.next(false);
+        lx.next(false);
+        if (typeof on !== 'number') break;
+        if (!entries.has(on)) entries.set(on, { type: 2, a: num, b: i });
+      }
+    } catch (err) {
+      if (!(err instanceof AnalysisError) || err.code === 'ANALYSIS_LIMIT' || err.code === 'ANALYSIS_ABORTED') throw err;
+    }
+  }
+  if (!doc.trailer.has('Root')) {
+    // Without a trailer, a catalog inside an object stream is the last chance.
+    for (const [num, e] of entries) {
+      if (e.type !== 2) continue;
+      const o = dictOf(await doc.getObject(num));
+      if (o && isName(o.get('Type'), 'Catalog')) {
+        doc.trailer.map.set('Root', new PdfRef(num, 0));
+        break;
+      }
+    }
+  }
+}
+
+/** If "N G " precedes the "obj" at index i (and "obj" ends a word), its numbers. */
+function objHeaderBefore(b: Uint8Array, i: number): { num: number; gen: number; start: number } | undefined {
+  if (i + 3 < b.length && isRegular(b[i + 3]!)) return undefined; // "object", "objstm"
+  let p = i - 1;
+  if (p < 0 || isRegular(b[p]!)) return undefined;
+  while (p >= 0 && (b[p] === 0x20 || b[p] === 0x09 || b[p] === 0x0d || b[p] === 0x0a || b[p] === 0x00)) p--;
+  let g = 0, mul = 1, digits = 0;
+  while (p >= 0 && b[p]! >= 0x30 && b[p]! <= 0x39 && digits < 6) { g += (b[p]! - 0x30) * mul; mul *= 10; p--; digits++; }
+  if (digits === 0 || (p >= 0 && isRegular(b[p]!))) return undefined;
+  while (p >= 0 && (b[p] === 0x20 || b[p] === 0x09 || b[p] === 0x0d || b[p] === 0x0a || b[p] === 0x00)) p--;
+  let n = 0; mul = 1; digits = 0;
+  while (p >= 0 && b[p]! >= 0x30 && b[p]! <= 0x39 && digits < 10) { n += (b[p]! - 0x30) * mul; mul *= 10; p--; digits++; }
+  if (digits === 0 || (p >= 0 && isRegular(b[p]!) )) return undefined;
+  return { num: n, gen: g, start: p + 1 };
+}
