@@ -1,0 +1,114 @@
+// PCL XL (PCL 6) parser: sniffs the stream header, reads an optional UEL/PJL prefix,
+// then runs the operator interpreter over each PCL XL section and summarises the pages:
+// one page per EndPage, colour when the page painted non-neutral colour, copies from
+// PageCopies (or PJL), duplex from BeginPage's DuplexPageMode (or PJL).
+
+import type { AnalysisResult } from '../../../shared/analysis.ts';
+import { AnalysisError } from '../errors.ts';
+import { ByteReader } from '../reader.ts';
+import type { Source } from '../source.ts';
+import type { AnalyzeOptions, Parser } from '../types.ts';
+import { readPjl, type PjlSettings } from '../pcl5/pjl.ts';
+import { summarise, type PageFact } from '../pcl5/summary.ts';
+import { PxlInterpreter, type PxlPage } from './interpreter.ts';
+import { PxlLexer } from './lexer.ts';
+
+const MARK = ' HP-PCL XL';
+const latin1 = new TextDecoder('latin1');
+
+/** Offset of a PCL XL stream header in `bytes` (binding char + " HP-PCL XL"), or -1. */
+function headerAt(bytes: Uint8Array): number {
+  const s = latin1.decode(bytes.subarray(0, 4096));
+  const i = s.indexOf(MARK);
+  if (i < 1) return -1;
+  const b = s.charCodeAt(i - 1);
+  return b === 0x28 || b === 0x29 || b === 0x27 ? i - 1 : -1;
+}
+
+export const pclxlParser: Parser = {
+  format: 'pclxl',
+  sniff(head: Uint8Array): number {
+    try {
+      const at = headerAt(head);
+      if (at === 0) return 100;
+      if (at > 0) {
+        // After a PJL block the header must follow ENTER LANGUAGE or a line end.
+        const before = latin1.decode(head.subarray(0, at));
+        return /LANGUAGE\s*=\s*PCLXL/i.test(before) || /[\n\r]$/.test(before) ? 95 : 40;
+      }
+      return /@PJL\s+ENTER\s+LANGUAGE\s*=\s*PCLXL/i.test(latin1.decode(head)) ? 80 : 0;
+    } catch {
+      return 0;
+    }
+  },
+  analyze,
+};
+
+async function analyze(source: Source, options: AnalyzeOptions): Promise<AnalysisResult> {
+  const deadline = Date.now() + options.limits.maxMillis;
+  const reader = new ByteReader(source);
+  const pjl: PjlSettings = {};
+  const interp = new PxlInterpreter(deadline, options.signal, options.limits.maxPages);
+  let sections = 0;
+  let recovered = false;
+  for (;;) {
+    await readPjl(reader, pjl);
+    if (reader.eof) break;
+    const le = await readHeader(reader);
+    if (le === null) {
+      if (sections === 0) throw new AnalysisError('ANALYSIS_MALFORMED', 'PCL XL: no stream header', reader.pos);
+      interp.warnings.add('PCL XL: data after the last PCL XL section was not analysed');
+      recovered = true;
+      break;
+    }
+    sections++;
+    const end = await interp.run(new PxlLexer(reader, le), reader);
+    if (interp.openPage) {
+      throw new AnalysisError('ANALYSIS_TRUNCATED', 'PCL XL: the stream ends inside a page', reader.pos);
+    }
+    if (end === 'eof') break;
+  }
+  return result(interp, pjl, recovered);
+}
+
+/** Read the header line; returns little-endian?, or null when there is no header here. */
+async function readHeader(reader: ByteReader): Promise<boolean | null> {
+  await reader.ensure(1024);
+  const b = reader.peek(0);
+  for (let i = 0; i < MARK.length; i++) if (reader.peek(1 + i) !== MARK.charCodeAt(i)) return null;
+  if (b === 0x27) throw new AnalysisError('ANALYSIS_UNSUPPORTED', 'PCL XL: ASCII-bound streams are not supported', reader.pos);
+  if (b !== 0x28 && b !== 0x29) return null;
+  let n = 0;
+  while (n < 1024 && reader.peek(n) !== 0x0a) {
+    if (reader.peek(n) === -1) throw new AnalysisError('ANALYSIS_TRUNCATED', 'PCL XL: the file ends inside the stream header', reader.pos + n);
+    n++;
+  }
+  if (n >= 1024) throw new AnalysisError('ANALYSIS_MALFORMED', 'PCL XL: stream header line too long', reader.pos);
+  reader.skip(n + 1);
+  return b === 0x29;
+}
+
+function result(interp: PxlInterpreter, pjl: PjlSettings, recovered: boolean): AnalysisResult {
+  const warnings = [...interp.warnings];
+  let pages: PxlPage[] = interp.pages;
+  const copiesSeen = new Set(pages.map((p) => p.copies));
+  let copies = 1;
+  if (copiesSeen.size === 1) copies = pages[0]!.copies;
+  else if (copiesSeen.size > 1) {
+    // Pages asking for different copy counts: lay the copies out as pages.
+    pages = pages.flatMap((p) => new Array<PxlPage>(p.copies).fill(p));
+    warnings.push('PCL XL: pages ask for different PageCopies; each copy counted as a page');
+  }
+  if (copies === 1 && pjl.copies) copies = pjl.copies;
+  const facts: PageFact[] = pages.map((p) => ({ colour: p.colour && !pjl.grayscale, media: p.media ?? pjl.paper ?? null }));
+  if (pjl.grayscale && pages.some((p) => p.colour)) warnings.push('PJL RENDERMODE=GRAYSCALE: colour pages print gray');
+  return summarise({
+    format: 'pclxl',
+    pages: facts,
+    copies,
+    duplex: pages.some((p) => p.duplex) || (pjl.duplex ?? false),
+    method: 'pclxl-operators',
+    warnings,
+    recovered,
+  });
+}

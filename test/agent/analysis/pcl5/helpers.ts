@@ -1,0 +1,133 @@
+// Test helpers shared by the PostScript, PCL 5 and PCL XL parser tests: run a parser on
+// bytes or a file, replay the fixtures against their truth files, and a seeded, bounded
+// mini-fuzz (mutations and truncations of seed files: any outcome but a non-typed error).
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AnalysisError } from '../../../../agent/analysis/errors.ts';
+import { BufferSource, FileSource } from '../../../../agent/analysis/source.ts';
+import { DEFAULT_LIMITS, type AnalyzeOptions, type Parser } from '../../../../agent/analysis/types.ts';
+import type { AnalysisResult } from '../../../../shared/analysis.ts';
+
+export const ROOT = new URL('../../../../', import.meta.url).pathname;
+
+export function opts(extra: Partial<AnalyzeOptions> = {}): AnalyzeOptions {
+  return { limits: { ...DEFAULT_LIMITS, maxMillis: 10_000 }, ...extra };
+}
+
+export async function analyzeBytes(parser: Parser, bytes: Uint8Array | string, o: Partial<AnalyzeOptions> = {}): Promise<AnalysisResult> {
+  const b = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes;
+  return parser.analyze(new BufferSource(b), opts(o));
+}
+
+export async function analyzeFile(parser: Parser, path: string, o: Partial<AnalyzeOptions> = {}): Promise<AnalysisResult> {
+  const src = await FileSource.open(path);
+  try {
+    return await parser.analyze(src, opts(o));
+  } finally {
+    await src.close();
+  }
+}
+
+export interface Truth {
+  format: string;
+  pages: number | null;
+  colorPages: number | null;
+  colorPageNumbers: number[] | null;
+  error?: string;
+  copies?: number;
+  duplex?: boolean;
+  truthMethod: string;
+}
+
+/** Every `<name>.truth.json` in a fixtures folder, with the spool file beside it. */
+export function truthFiles(dir: string): Array<{ name: string; file: string; truth: Truth }> {
+  const abs = join(ROOT, dir);
+  const names = readdirSync(abs);
+  return names
+    .filter((n) => n.endsWith('.truth.json'))
+    .map((n) => {
+      const stem = n.slice(0, -'.truth.json'.length);
+      const file = names.find((m) => m !== n && m.startsWith(stem + '.') && !m.endsWith('.json'));
+      if (!file) throw new Error(`no spool file beside ${n}`);
+      return { name: file, file: join(abs, file), truth: JSON.parse(readFileSync(join(abs, n), 'utf8')) as Truth };
+    });
+}
+
+/** Small deterministic PRNG (mulberry32) so a failing fuzz case can be replayed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A mutated copy of one seed: flipped bytes, a truncation, inserted or deleted runs. */
+export function mutate(seed: Uint8Array, rnd: () => number): Uint8Array {
+  const kind = Math.floor(rnd() * 5);
+  const at = Math.floor(rnd() * seed.length);
+  switch (kind) {
+    case 0: {
+      const out = seed.slice();
+      const n = 1 + Math.floor(rnd() * 8);
+      for (let i = 0; i < n; i++) out[Math.floor(rnd() * out.length)] = Math.floor(rnd() * 256);
+      return out;
+    }
+    case 1:
+      return seed.slice(0, at);
+    case 2: {
+      const ins = new Uint8Array(1 + Math.floor(rnd() * 16)).map(() => Math.floor(rnd() * 256));
+      return Buffer.concat([seed.subarray(0, at), ins, seed.subarray(at)]);
+    }
+    case 3:
+      return Buffer.concat([seed.subarray(0, at), seed.subarray(Math.min(seed.length, at + 1 + Math.floor(rnd() * 64)))]);
+    default: {
+      // Set a 4-byte run to a large number (lengths that lie).
+      const out = seed.slice();
+      for (let i = 0; i < 4 && at + i < out.length; i++) out[at + i] = i === 0 ? 0x7f : 0xff;
+      return out;
+    }
+  }
+}
+
+/**
+ * Run `count` mutations of the seeds through the parser. Returns the unexpected failures
+ * (anything thrown that is not an AnalysisError) as messages; stops at the time budget.
+ */
+export async function miniFuzz(parser: Parser, seeds: Uint8Array[], count: number, seed: number, budgetMs: number, o: Partial<AnalyzeOptions> = {}): Promise<{ runs: number; failures: string[] }> {
+  const rnd = prng(seed);
+  const failures: string[] = [];
+  const stop = Date.now() + budgetMs;
+  let runs = 0;
+  for (; runs < count && Date.now() < stop; runs++) {
+    const input = mutate(seeds[runs % seeds.length]!, rnd);
+    try {
+      await parser.analyze(new BufferSource(input), opts({ limits: { ...DEFAULT_LIMITS, maxMillis: 2000 }, ...o }));
+    } catch (err) {
+      if (!(err instanceof AnalysisError)) failures.push(`run ${runs} (seed ${seed}): ${(err as Error)?.stack ?? String(err)}`);
+    }
+    try {
+      parser.sniff(input.subarray(0, 4096), input.subarray(Math.max(0, input.length - 4096)));
+    } catch (err) {
+      failures.push(`sniff threw on run ${runs}: ${String(err)}`);
+    }
+  }
+  return { runs, failures };
+}
+
+/** The AnalysisError code a promise rejects with, 'resolved' when it does not, 'untyped: ...' otherwise. */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'resolved';
+  } catch (err) {
+    if (err instanceof AnalysisError) {
+      return typeof err.offset === 'number' && err.offset >= 0 ? err.code : `${err.code} without an offset`;
+    }
+    return `untyped: ${String(err)}`;
+  }
+}
