@@ -13,6 +13,7 @@ export interface SubCommand {
 /** Every sub-command, in the order --help lists them. */
 export const COMMANDS: readonly SubCommand[] = [
   { name: 'analyze', summary: 'Count pages and colour pages of spool files', load: () => import('../agent/analysis/cli.ts') },
+  { name: 'cmd', summary: 'Administer a running server (PaperCut\'s server-command)', load: () => import('./cmd/cli.ts') },
 ];
 
 export const VERSION = '0.1.0';

@@ -1,4 +1,5 @@
-// One HTTP(S) exchange with the application server: POST a body, get status, content type
+// One HTTP(S) exchange with the application server: send a request (the agent API only
+// POSTs; `printgate cmd` also GETs, PUTs, PATCHes and DELETEs), get status, content type
 // and body back. Connections are kept alive between calls (an agent talks to the server
 // for every job), each attempt has its own deadline, and the caller's AbortSignal ends it
 // at once. No retry and no interpretation of the answer here: that is client.ts's job.
@@ -52,6 +53,11 @@ export class Transport {
 
   /** POST `body` to `url`; resolves with any HTTP status, rejects on network trouble. */
   post(url: URL, body: Uint8Array, options: ExchangeOptions): Promise<HttpAnswer> {
+    return this.request('POST', url, body, options);
+  }
+
+  /** Any method; `body` undefined sends none. Same resolution rules as post(). */
+  request(method: string, url: URL, body: Uint8Array | undefined, options: ExchangeOptions): Promise<HttpAnswer> {
     const secure = url.protocol === 'https:';
     const request = secure ? https.request : http.request;
     return new Promise<HttpAnswer>((resolve, reject) => {
@@ -70,11 +76,11 @@ export class Transport {
         fn();
       };
       const req = request(url, {
-        method: 'POST',
+        method,
         agent: secure ? this.#httpsAgent : this.#httpAgent,
         headers: {
           ...options.headers,
-          'Content-Length': String(body.byteLength),
+          ...(body !== undefined ? { 'Content-Length': String(body.byteLength) } : {}),
           'User-Agent': this.#userAgent,
         },
       });
@@ -119,7 +125,8 @@ export class Transport {
           ),
         );
       });
-      req.end(body);
+      if (body !== undefined) req.end(body);
+      else req.end();
     });
   }
 
