@@ -31,8 +31,9 @@ export type AuthorizeRequest = printgate.v1.AuthorizeRequest.$Properties;
 export type AuthorizeResponse = InstanceType<v1['AuthorizeResponse']>;
 export type CompleteRequest = printgate.v1.CompleteRequest.$Properties;
 export type CompleteResponse = InstanceType<v1['CompleteResponse']>;
-export type EventsResponse = InstanceType<v1['EventsResponse']>;
 export type JobEvent = InstanceType<v1['JobEvent']>;
+/** Decoded answers hold JobEvent instances (every field set), not bare property bags. */
+export type EventsResponse = Omit<InstanceType<v1['EventsResponse']>, 'events'> & { events: JobEvent[] };
 
 /** The most the server holds a long-poll open (docs/api.md). */
 export const MAX_EVENTS_WAIT_MS = 30_000;
@@ -253,7 +254,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
     events: (afterSeq, waitMs, signal) => {
       const wait = Math.max(0, Math.min(MAX_EVENTS_WAIT_MS, Math.floor(waitMs)));
       const o: CallOptions = signal ? { signal } : {};
-      return call<EventsResponse>('events', pb.EventsRequest, pb.EventsResponse, { afterSeq, waitMs: wait }, o, wait + defaultTimeout);
+      return call<EventsResponse>('events', pb.EventsRequest, pb.EventsResponse as unknown as MessageType<EventsResponse>, { afterSeq, waitMs: wait }, o, wait + defaultTimeout);
     },
     close: () => transport.close(),
   };

@@ -2,4 +2,5 @@
 export * from './client.ts';
 export * from './idempotency.ts';
 export * from './options.ts';
+export * from './analysis.ts';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
