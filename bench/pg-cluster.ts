@@ -1,0 +1,94 @@
+// A private, throw-away PostgreSQL cluster for the benchmark when no URL is given:
+// initdb into a temporary directory, postgres on a free loopback port (run as the
+// `postgres` user when we are root), stopped by its PID. fsync stays ON (the benchmark
+// measures the durable configuration); pass --pg-url to measure an existing server.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface Cluster {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+function binDir(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  for (const v of readdirSync(root).sort().reverse()) {
+    const dir = join(root, v, 'bin');
+    if (existsSync(join(dir, 'initdb'))) return dir;
+  }
+  return null;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startCluster(): Promise<Cluster> {
+  const bin = binDir();
+  if (!bin) throw new Error('PostgreSQL is not installed (no initdb); pass --pg-url or --engine sqlite');
+  const dir = mkdtempSync(join(tmpdir(), 'printgate-bench-pg-'));
+  const root = process.getuid?.() === 0;
+  if (root) {
+    const id = (flag: string): number => Number(spawnSync('id', [flag, 'postgres']).stdout.toString().trim());
+    chownSync(dir, id('-u'), id('-g'));
+  }
+  const wrap = (cmd: string, args: string[]): [string, string[]] => (root ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]);
+  const [c1, a1] = wrap(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '-A', 'trust']);
+  const init = spawnSync(c1, a1, { stdio: 'pipe' });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
+  const port = await freePort();
+  const [c2, a2] = wrap(join(bin, 'postgres'), ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200']);
+  const child: ChildProcess = spawn(c2, a2, { stdio: 'ignore' });
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const client = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      await client.query('SELECT 1');
+      await client.end();
+      break;
+    } catch (err) {
+      await client.end().catch(() => {});
+      if (Date.now() > deadline || child.exitCode !== null) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGINT');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh database on the cluster (or server) at `url`; returns its URL. */
+export async function freshDatabase(url: string, name: string): Promise<string> {
+  const client = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name}`);
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}

@@ -1,0 +1,286 @@
+// Benchmark of the application server over real HTTP with protobuf (issue 2, Performance):
+//   (1) throughput of authorize+complete pairs with 64 concurrent closed-loop simulated
+//       agents (each its own agent token, printer and keep-alive connection);
+//   (2) latency per call at a steady 1,000 pairs/s, open loop (pairs start on schedule
+//       whether or not earlier ones finished), p50/p99 per call.
+// The server runs as a separate process (`printgate server`) so the load generator does
+// not share its event loop; each run uses a fresh database. Medians of --runs runs.
+//
+//   npm run bench:server -- [--engine sqlite|postgres|both] [--runs 3] [--seconds 10]
+//                           [--pg-url postgres://...] [--json]
+// Without --pg-url, PostgreSQL runs in a private cluster started here (PRINTGATE_BENCH_PG_URL
+// or PRINTGATE_TEST_PG_URL are used when set).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pb } from '../shared/protocol/index.ts';
+import { freshDatabase, startCluster, type Cluster } from './pg-cluster.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+const AGENTS = 64;
+const USERS = 256;
+
+const { values: opts } = parseArgs({
+  options: {
+    engine: { type: 'string', default: 'both' },
+    runs: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '1000' },
+    'pg-url': { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(opts.runs);
+const SECONDS = Number(opts.seconds);
+const RATE = Number(opts.rate);
+
+// ---- the server process -----------------------------------------------------------------
+
+interface Server {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+async function startServer(db: string, dataDir: string): Promise<Server> {
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/printgate.js'), 'server', '--port', '0', '--data', dataDir, '--db', db], {
+    env: { ...process.env, PRINTGATE_ADMIN_TOKEN: ADMIN_TOKEN, PRINTGATE_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolvePort, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening on https?:\/\/[^\s]+:(\d+)/.exec(out);
+      if (m) resolvePort(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  return {
+    port,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+// ---- HTTP ---------------------------------------------------------------------------------
+
+function request(agent: http.Agent, port: number, path: string, headers: Record<string, string>, body: Buffer, method = 'POST'): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolveReq, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method, agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolveReq({ status: res.statusCode ?? 0, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function admin(port: number, method: string, path: string, body?: unknown): Promise<any> {
+  const agent = new http.Agent({ keepAlive: false });
+  const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
+  const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await request(agent, port, `/api/admin/v1${path}`, headers, payload, method);
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.body.toString()}`);
+  return res.body.length ? JSON.parse(res.body.toString()) : null;
+}
+
+// ---- simulated agents -----------------------------------------------------------------------
+
+interface SimAgent {
+  readonly name: string;
+  readonly http: http.Agent;
+  readonly headers: Record<string, string>;
+  seq: number;
+}
+
+async function setUp(port: number, run: string): Promise<SimAgent[]> {
+  for (let i = 0; i < USERS; i++) await admin(port, 'POST', '/users', { name: `u${i}`, balance: '1000000.00' });
+  const agents: SimAgent[] = [];
+  for (let i = 0; i < AGENTS; i++) {
+    const { name, token } = await admin(port, 'POST', '/agents', { name: `a${i}` });
+    const a: SimAgent = {
+      name,
+      http: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+      headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${token}` },
+      seq: 0,
+    };
+    const reg = pb.RegisterRequest.encode({ hostname: `host${i}`, version: 'bench', platform: 'folder', printers: [{ queue: 'q' }] }).finish();
+    const res = await request(a.http, port, '/api/agent/v1/register', a.headers, Buffer.from(reg));
+    if (res.status !== 200) throw new Error(`register: ${res.status}`);
+    await admin(port, 'PUT', `/printers/${encodeURIComponent(`${name}/q`)}/cost`, { simple: '0.05' });
+    agents.push(a);
+  }
+  void run;
+  return agents;
+}
+
+interface PairTimes { authorizeMs: number; completeMs: number }
+
+async function pair(port: number, a: SimAgent, user: number): Promise<PairTimes> {
+  const key = `${a.name}-${a.seq++}`;
+  const auth = pb.AuthorizeRequest.encode({
+    idempotencyKey: key,
+    job: { queue: 'q', spoolerJobId: key, user: `u${user}`, host: 'ws1', title: 'report.pdf', copies: 1, documentFormat: 'application/pdf' },
+    analysis: { format: 'pdf', pagesKnown: true, pages: 3, colorKnown: true, colorPages: 0, method: 'bench' },
+  }).finish();
+  const t0 = performance.now();
+  const r1 = await request(a.http, port, '/api/agent/v1/authorize', a.headers, Buffer.from(auth));
+  const t1 = performance.now();
+  if (r1.status !== 200) throw new Error(`authorize: ${r1.status} ${pb.ErrorBody.decode(r1.body).message}`);
+  const decided = pb.AuthorizeResponse.decode(r1.body);
+  if (decided.decision !== pb.Decision.ALLOW) throw new Error(`authorize: ${decided.reasonCode} ${decided.message}`);
+  const done = pb.CompleteRequest.encode({ idempotencyKey: `${key}-c`, jobId: decided.jobId, outcome: pb.Outcome.PRINTED }).finish();
+  const t2 = performance.now();
+  const r2 = await request(a.http, port, '/api/agent/v1/complete', a.headers, Buffer.from(done));
+  const t3 = performance.now();
+  if (r2.status !== 200) throw new Error(`complete: ${r2.status} ${pb.ErrorBody.decode(r2.body).message}`);
+  return { authorizeMs: t1 - t0, completeMs: t3 - t2 };
+}
+
+/** (1) closed loop: every agent runs pairs back to back; pairs per second. */
+async function throughput(port: number, agents: SimAgent[], seconds: number): Promise<number> {
+  let user = 0;
+  let count = 0;
+  let counting = false;
+  const warmUpUntil = performance.now() + 2000;
+  const endAt = warmUpUntil + seconds * 1000;
+  let startedAt = 0;
+  await Promise.all(agents.map(async (a) => {
+    while (performance.now() < endAt) {
+      await pair(port, a, user++ % USERS);
+      if (!counting && performance.now() >= warmUpUntil) { counting = true; startedAt = performance.now(); count = 0; }
+      if (counting) count++;
+    }
+  }));
+  return count / ((performance.now() - startedAt) / 1000);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** (2) open loop at `rate` pairs/s: per-call latency percentiles. */
+async function latency(port: number, agents: SimAgent[], seconds: number, rate: number) {
+  const auth: number[] = [];
+  const complete: number[] = [];
+  let user = 0;
+  let started = 0;
+  let late = 0;
+  const inflight = new Set<Promise<void>>();
+  const t0 = performance.now();
+  const total = Math.round(seconds * rate);
+  while (started < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
+    if (due - started > rate / 100) late++;
+    while (started < due) {
+      const a = agents[started % agents.length]!;
+      const p: Promise<void> = pair(port, a, user++ % USERS).then((t) => { auth.push(t.authorizeMs); complete.push(t.completeMs); });
+      const tracked = p.finally(() => inflight.delete(tracked));
+      inflight.add(tracked);
+      started++;
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inflight);
+  const elapsed = (performance.now() - t0) / 1000;
+  auth.sort((x, y) => x - y);
+  complete.sort((x, y) => x - y);
+  const all = [...auth, ...complete].sort((x, y) => x - y);
+  return {
+    achievedRate: auth.length / elapsed,
+    p50: percentile(all, 50), p99: percentile(all, 99),
+    authorizeP50: percentile(auth, 50), authorizeP99: percentile(auth, 99),
+    completeP50: percentile(complete, 50), completeP99: percentile(complete, 99),
+    schedulerLateTicks: late,
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+async function benchEngine(engine: 'sqlite' | 'postgres', pgUrl: string | null) {
+  const pairsPerSecond: number[] = [];
+  const lat: Array<Awaited<ReturnType<typeof latency>>> = [];
+  for (let run = 0; run < RUNS; run++) {
+    for (const kind of ['throughput', 'latency'] as const) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'printgate-bench-'));
+      const db = engine === 'sqlite' ? join(dataDir, 'printgate.db') : await freshDatabase(pgUrl!, `bench_${process.pid}_${run}_${kind}`);
+      const server = await startServer(db, dataDir);
+      try {
+        const agents = await setUp(server.port, `${run}`);
+        if (kind === 'throughput') {
+          const pps = await throughput(server.port, agents, SECONDS);
+          pairsPerSecond.push(pps);
+          if (!opts.json) process.stderr.write(`${engine} run ${run + 1}: ${pps.toFixed(0)} pairs/s\n`);
+        } else {
+          const l = await latency(server.port, agents, SECONDS, RATE);
+          lat.push(l);
+          if (!opts.json) process.stderr.write(`${engine} run ${run + 1}: ${l.achievedRate.toFixed(0)} pairs/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms\n`);
+        }
+        for (const a of agents) a.http.destroy();
+      } finally {
+        await server.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
+  }
+  return {
+    engine,
+    runs: RUNS,
+    seconds: SECONDS,
+    throughputPairsPerSecond: Math.round(median(pairsPerSecond)),
+    throughputRuns: pairsPerSecond.map(Math.round),
+    latencyAtRate: RATE,
+    p50Ms: +median(lat.map((l) => l.p50)).toFixed(2),
+    p99Ms: +median(lat.map((l) => l.p99)).toFixed(2),
+    authorizeP99Ms: +median(lat.map((l) => l.authorizeP99)).toFixed(2),
+    completeP99Ms: +median(lat.map((l) => l.completeP99)).toFixed(2),
+    achievedRate: Math.round(median(lat.map((l) => l.achievedRate))),
+  };
+}
+
+async function main(): Promise<void> {
+  const engines = opts.engine === 'both' ? ['sqlite', 'postgres'] as const : [opts.engine as 'sqlite' | 'postgres'];
+  const results = [];
+  let cluster: Cluster | null = null;
+  try {
+    for (const engine of engines) {
+      let pgUrl: string | null = null;
+      if (engine === 'postgres') {
+        pgUrl = opts['pg-url'] ?? process.env.PRINTGATE_BENCH_PG_URL ?? process.env.PRINTGATE_TEST_PG_URL ?? null;
+        if (!pgUrl) {
+          cluster = await startCluster();
+          pgUrl = cluster.url;
+        }
+      }
+      results.push(await benchEngine(engine, pgUrl));
+    }
+  } finally {
+    await cluster?.stop();
+  }
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`\nserver bench: ${AGENTS} agents, medians of ${RUNS} runs of ${SECONDS} s (Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs)\n`);
+  process.stdout.write('engine     pairs/s (closed loop)   at 1000 pairs/s: p50 / p99 per call (authorize p99, complete p99)\n');
+  for (const r of results) {
+    process.stdout.write(`${r.engine.padEnd(10)} ${String(r.throughputPairsPerSecond).padStart(8)}                ${r.p50Ms} ms / ${r.p99Ms} ms (${r.authorizeP99Ms}, ${r.completeP99Ms}) at ${r.achievedRate}/s\n`);
+  }
+}
+
+await main();
