@@ -11,7 +11,7 @@
 //                                                    online (server job id known) or
 //                                                    offline (to replay). fsync'd BEFORE
 //                                                    the release.
-//   {t:'end', key, end:{outcome, impressions, at, note}}  how it ended; fsync'd
+//   {t:'end', key, jobId?, end:{outcome, impressions, at, note}}  how it ended; fsync'd
 //   {t:'ack', key}                                   the server acknowledged: entry gone
 //   {t:'entry', ...}                                 a whole entry, written by compaction
 //
@@ -55,7 +55,7 @@ export interface JournalEntry {
 export type JournalRecord =
   | { t: 'auth'; key: string; queue: string; spoolerJobId: string; request: Record<string, unknown> }
   | { t: 'release'; key: string; queue: string; spoolerJobId: string; mode: 'online' | 'offline'; jobId?: string; at: number }
-  | { t: 'end'; key: string; end: JobEnd }
+  | { t: 'end'; key: string; end: JobEnd; jobId?: string }
   | { t: 'ack'; key: string }
   | ({ t: 'entry' } & JournalEntry);
 
@@ -101,7 +101,7 @@ function apply(entries: Map<string, JournalEntry>, r: JournalRecord): void {
       e.queue = r.queue; e.spoolerJobId = r.spoolerJobId; e.mode = r.mode; e.releasedAt = r.at;
       if (r.jobId !== undefined) e.jobId = r.jobId;
       break;
-    case 'end': e.end = r.end; break;
+    case 'end': e.end = r.end; if (r.jobId !== undefined) e.jobId = r.jobId; break;
     case 'entry': { const { t: _t, ...rest } = r; Object.assign(e, rest); break; }
     default: return; // an unknown record kind from a newer version: ignore it
   }
