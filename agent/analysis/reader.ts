@@ -39,6 +39,8 @@ export class ByteReader {
   /** Make at least `n` bytes available unless the source ends first; returns how many are. */
   async ensure(n: number): Promise<number> {
     if (this.available >= n) return this.available;
+    // Everything up to the end of the source is already buffered: nothing more to read.
+    if (this.bufStart + this.buf.length >= this.source.size && this.bufStart <= this.pos) return this.available;
     const keep = this.buf.subarray(this.idx);
     const want = Math.max(n - keep.length, this.chunk);
     const fresh = await this.source.read(this.pos + keep.length, want);

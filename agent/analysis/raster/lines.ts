@@ -37,49 +37,56 @@ const BUDGET_EVERY = 512;
 export async function scanCompressed(reader: ByteReader, lines: number, layout: LineLayout, check: UnitCheck | null, options: AnalyzeOptions): Promise<boolean> {
   const { lineUnits, unitBytes, code128 } = layout;
   const maxLine = maxCompressedLine(layout);
-  let colour = false;
+  let colour = check === null;
   let done = 0;
   let sinceBudget = 0;
   while (done < lines) {
-    if (++sinceBudget >= BUDGET_EVERY) {
-      sinceBudget = 0;
-      checkBudget(options.signal, options.deadline, reader.pos);
-    }
-    const avail = await reader.ensure(maxLine);
+    checkBudget(options.signal, options.deadline, reader.pos);
+    // Refill only when a worst-case line may not fit; then decode every line that surely
+    // fits (or all that remain when the buffer reaches the end of the file) without awaiting.
+    const avail = reader.available >= maxLine ? reader.available : await reader.ensure(Math.max(maxLine, 1 << 20));
     const v = reader.view();
-    const lineStart = reader.pos;
-    if (avail < 1) throw new AnalysisError('ANALYSIS_TRUNCATED', `file ends after ${done} of ${lines} lines of a page`, lineStart);
-    const repeat = v[0]! + 1;
-    let p = 1;
-    let units = 0;
-    const active = check !== null && !colour;
-    while (units < lineUnits) {
-      if (p >= avail) throw new AnalysisError('ANALYSIS_TRUNCATED', 'file ends inside a raster line', lineStart + p);
-      const c = v[p++]!;
-      if (c < 128) {
-        const n = c + 1;
-        if (units + n > lineUnits) throw new AnalysisError('ANALYSIS_MALFORMED', `run of ${n} overflows the line (${lineUnits - units} units left)`, lineStart + p - 1);
-        if (p + unitBytes > avail) throw new AnalysisError('ANALYSIS_TRUNCATED', 'file ends inside a raster line', lineStart + p);
-        if (active && !colour && check(v, p, 1)) colour = true;
-        p += unitBytes;
-        units += n;
-      } else if (c === 128 && code128 === 'fill-white') {
-        units = lineUnits; // white is never colour
-      } else {
-        const n = 257 - c;
-        if (units + n > lineUnits) throw new AnalysisError('ANALYSIS_MALFORMED', `literal run of ${n} overflows the line (${lineUnits - units} units left)`, lineStart + p - 1);
-        const bytes = n * unitBytes;
-        if (p + bytes > avail) throw new AnalysisError('ANALYSIS_TRUNCATED', 'file ends inside a raster line', lineStart + p);
-        if (active && !colour && check(v, p, n)) colour = true;
-        p += bytes;
-        units += n;
+    const base = reader.pos;
+    const atEnd = base + avail >= reader.size;
+    if (avail < 1) throw new AnalysisError('ANALYSIS_TRUNCATED', `file ends after ${done} of ${lines} lines of a page`, base);
+    let p = 0;
+    while (done < lines && (atEnd ? p < avail : avail - p >= maxLine)) {
+      if (++sinceBudget >= BUDGET_EVERY) {
+        sinceBudget = 0;
+        checkBudget(options.signal, options.deadline, base + p);
       }
+      const lineStart = p;
+      const repeat = v[p++]! + 1;
+      let units = 0;
+      while (units < lineUnits) {
+        if (p >= avail) throw new AnalysisError('ANALYSIS_TRUNCATED', 'file ends inside a raster line', base + p);
+        const c = v[p++]!;
+        if (c < 128) {
+          const n = c + 1;
+          if (units + n > lineUnits) throw new AnalysisError('ANALYSIS_MALFORMED', `run of ${n} overflows the line (${lineUnits - units} units left)`, base + p - 1);
+          if (p + unitBytes > avail) throw new AnalysisError('ANALYSIS_TRUNCATED', 'file ends inside a raster line', base + p);
+          if (!colour && check!(v, p, 1)) colour = true;
+          p += unitBytes;
+          units += n;
+        } else if (c === 128 && code128 === 'fill-white') {
+          units = lineUnits; // white is never colour
+        } else {
+          const n = 257 - c;
+          if (units + n > lineUnits) throw new AnalysisError('ANALYSIS_MALFORMED', `literal run of ${n} overflows the line (${lineUnits - units} units left)`, base + p - 1);
+          const bytes = n * unitBytes;
+          if (p + bytes > avail) throw new AnalysisError('ANALYSIS_TRUNCATED', 'file ends inside a raster line', base + p);
+          if (!colour && check!(v, p, n)) colour = true;
+          p += bytes;
+          units += n;
+        }
+      }
+      done += repeat;
+      if (done > lines) throw new AnalysisError('ANALYSIS_MALFORMED', `line repeat runs past the page's ${lines} lines`, base + lineStart);
     }
     reader.skip(p);
-    done += repeat;
-    if (done > lines) throw new AnalysisError('ANALYSIS_MALFORMED', `line repeat runs past the page's ${lines} lines`, lineStart);
+    if (p === 0 && done < lines) throw new AnalysisError('ANALYSIS_STALLED', 'raster line decoder made no progress', base);
   }
-  return colour;
+  return check !== null && colour;
 }
 
 /**
