@@ -1,0 +1,59 @@
+// Stream filters: each decoder against known data, predictors, limits and damaged input.
+import t from 'tap';
+import { deflateSync } from 'node:zlib';
+import { applyFilter, decodeFilters, predict } from '../../../../agent/analysis/pdf/filters.ts';
+import { PdfDict, PdfName } from '../../../../agent/analysis/pdf/objects.ts';
+
+const dict = (entries: Record<string, unknown>) => new PdfDict(new Map(Object.entries(entries)) as never);
+const str = (b: Uint8Array) => Buffer.from(b).toString('latin1');
+const LIMIT = 1 << 20;
+
+t.test('FlateDecode, and the readable prefix of a damaged stream', async (t) => {
+  const data = Buffer.from('0 0 1 rg 10 10 100 100 re f '.repeat(50));
+  const z = deflateSync(data);
+  t.equal(str(applyFilter('FlateDecode', z, undefined, LIMIT, 0)), data.toString());
+  const cut = applyFilter('FlateDecode', z.subarray(0, Math.floor(z.length / 2)), undefined, LIMIT, 0);
+  t.ok(cut.length > 0 && data.toString().startsWith(str(cut)), 'truncated stream gives its prefix');
+  t.throws(() => applyFilter('FlateDecode', Buffer.from('not zlib at all'), undefined, LIMIT, 7), { code: 'ANALYSIS_MALFORMED' });
+});
+
+t.test('the buffer limit is enforced', async (t) => {
+  const z = deflateSync(Buffer.alloc(100000));
+  t.throws(() => applyFilter('FlateDecode', z, undefined, 1000, 0), { code: 'ANALYSIS_LIMIT' });
+  t.throws(() => applyFilter('RunLengthDecode', Buffer.from([129, 1, 129, 1, 129, 1, 129, 1, 129, 1]), undefined, 300, 0), { code: 'ANALYSIS_LIMIT' });
+});
+
+t.test('LZWDecode: the example from the PDF reference', async (t) => {
+  const out = applyFilter('LZWDecode', Buffer.from([0x80, 0x0b, 0x60, 0x50, 0x22, 0x0c, 0x0c, 0x85, 0x01]), undefined, LIMIT, 0);
+  t.equal(str(out), '-----A---B');
+});
+
+t.test('ASCIIHexDecode and ASCII85Decode', async (t) => {
+  t.equal(str(applyFilter('ASCIIHexDecode', Buffer.from('48 65 6C 6c 6F 7>'), undefined, LIMIT, 0)), 'Hellop');
+  t.equal(str(applyFilter('ASCII85Decode', Buffer.from('9jqo^BlbD-BleB1DJ+*+F(f,q~>'), undefined, LIMIT, 0)), 'Man is distinguished');
+  t.equal(str(applyFilter('ASCII85Decode', Buffer.from('z~>'), undefined, LIMIT, 0)), '\0\0\0\0');
+  t.equal(str(applyFilter('ASCII85Decode', Buffer.from('9jqo^Bl~>'), undefined, LIMIT, 0)), 'Man i', 'partial final group');
+});
+
+t.test('RunLengthDecode', async (t) => {
+  t.equal(str(applyFilter('RunLengthDecode', Buffer.from([2, 0x41, 0x42, 0x43, 254, 0x5a, 128]), undefined, LIMIT, 0)), 'ABCZZZ');
+});
+
+t.test('PNG predictors (Up, Sub, Paeth) as xref streams use them', async (t) => {
+  const parms = dict({ Predictor: 12, Columns: 3 });
+  // Row 1 "Up" from zero: 1 2 3; row 2 "Up": +1 each -> 2 3 4.
+  const out = predict(Buffer.from([2, 1, 2, 3, 2, 1, 1, 1]), parms, 0);
+  t.same([...out], [1, 2, 3, 2, 3, 4]);
+  const sub = predict(Buffer.from([1, 5, 1, 1]), dict({ Predictor: 11, Columns: 3 }), 0);
+  t.same([...sub], [5, 6, 7]);
+  const paeth = predict(Buffer.from([0, 10, 20, 30, 4, 1, 1, 1]), dict({ Predictor: 15, Columns: 3 }), 0);
+  t.same([...paeth], [10, 20, 30, 11, 21, 31]);
+});
+
+t.test('filter chains stop at image codecs and name them', async (t) => {
+  const d = dict({ Filter: [PdfName.of('ASCIIHexDecode'), PdfName.of('DCTDecode')] });
+  const r = decodeFilters(Buffer.from('FFD8>'), d, LIMIT, 0);
+  t.equal(r.codec, 'DCTDecode');
+  t.same([...r.data], [0xff, 0xd8]);
+  t.throws(() => decodeFilters(Buffer.from('x'), dict({ Filter: PdfName.of('Bogus') }), LIMIT, 0), { code: 'ANALYSIS_UNSUPPORTED' });
+});
