@@ -14,6 +14,7 @@ export interface SubCommand {
 export const COMMANDS: readonly SubCommand[] = [
   { name: 'analyze', summary: 'Count pages and colour pages of spool files', load: () => import('../agent/analysis/cli.ts') },
   { name: 'cmd', summary: 'Administer a running server (PaperCut\'s server-command)', load: () => import('./cmd/cli.ts') },
+  { name: 'replay', summary: 'Replay spool files through a server as a print provider would', load: () => import('../agent/replay.ts') },
 ];
 
 export const VERSION = '0.1.0';
