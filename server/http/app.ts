@@ -10,7 +10,7 @@
 //
 // Every route must declare `config: { auth }` (see auth.ts); registration fails otherwise.
 
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { PrintService } from '../service/types.ts';
 import type { LogLevel } from '../config.ts';
 import { PrintgateError } from '../../shared/errors.ts';
@@ -52,7 +52,7 @@ export function buildApp(service: PrintService, options: AppOptions): FastifyIns
   const base: FastifyServerOptions = {
     logger: level === 'silent' ? false : { level },
     // Request/response lines are info-level; skipping them entirely saves work per request.
-    disableRequestLogging: !['info', 'debug', 'trace'].includes(level),
+    logController: new LogController({ disableRequestLogging: !['info', 'debug', 'trace'].includes(level) }),
     exposeHeadRoutes: false,
     bodyLimit: ADMIN_BODY_LIMIT,
     // Requests already on a connection while the app closes are still answered normally.
