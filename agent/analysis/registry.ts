@@ -4,6 +4,7 @@
 // number rank above loose ones, and plain text ranks last.
 
 import type { DetectionEntry } from './detect.ts';
+import { pngParser } from './image/png.ts';
 import { cupsRasterParser, pwgRasterParser } from './raster/cups.ts';
 import { urfParser } from './raster/urf.ts';
 import { textParser } from './text/index.ts';
@@ -12,5 +13,6 @@ export const REGISTRY: readonly DetectionEntry[] = [
   { parser: pwgRasterParser, priority: 90, note: '"RaS2" + "PwgRaster" header: exact' },
   { parser: cupsRasterParser, priority: 80, note: 'CUPS raster sync words RaSt/RaS2/RaS3 either byte order: exact' },
   { parser: urfParser, priority: 90, note: '"UNIRAST\\0" magic: exact' },
+  { parser: pngParser, priority: 90, note: 'PNG signature: exact' },
   { parser: textParser, priority: 0, note: 'printable bytes only; the fallback when nothing else matches' },
 ];
