@@ -1,0 +1,140 @@
+// Colour analysis on small hand-made content streams: each operator and colour space, the
+// "painted, not just set" rule, the chroma threshold, images, patterns, forms, page sizes.
+import t from 'tap';
+import { deflateSync } from 'node:zlib';
+import { pdfParser } from '../../../../agent/analysis/pdf/index.ts';
+import { BufferSource } from '../../../../agent/analysis/source.ts';
+import { DEFAULT_LIMITS } from '../../../../agent/analysis/types.ts';
+import { PdfWriter, type PageSpec } from '../../../../fixtures/pdf/writer.ts';
+
+async function colourOf(pages: PageSpec[], setup?: (w: PdfWriter) => void): Promise<number[] | null> {
+  const w = new PdfWriter();
+  setup?.(w);
+  for (const p of pages) w.page(p);
+  const r = await pdfParser.analyze(new BufferSource(w.build()), { limits: DEFAULT_LIMITS });
+  return r.colorPageNumbers;
+}
+/** Is a single page with this content (and resources) colour? */
+async function isColour(content: string, resources?: string): Promise<boolean> {
+  const n = await colourOf([{ content, ...(resources ? { resources } : {}) }]);
+  return n !== null && n.length === 1;
+}
+const BOX = ' 0 0 10 10 re f\n';
+
+t.test('device colour operators and the chroma threshold', async (t) => {
+  t.equal(await isColour(`1 0 0 rg${BOX}`), true, 'rg red');
+  t.equal(await isColour(`0.5 g${BOX}`), false, 'g');
+  t.equal(await isColour(`0.3 0.3 0.3 rg${BOX}`), false, 'rg gray');
+  t.equal(await isColour(`0.5 0.5 0.53 rg${BOX}`), false, 'chroma 7.65/255 is gray');
+  t.equal(await isColour(`0.5 0.5 0.54 rg${BOX}`), true, 'chroma 10.2/255 is colour');
+  t.equal(await isColour(`0 0 0 1 k${BOX}`), false, 'pure K');
+  t.equal(await isColour(`0.2 0.2 0.2 0.5 k${BOX}`), false, 'C=M=Y with K');
+  t.equal(await isColour(`0 1 0 0 k${BOX}`), true, 'magenta');
+  t.equal(await isColour(`0.5 0.2 0.2 1 k${BOX}`), false, 'rich black: clipped to black by the naive rule');
+  t.equal(await isColour('0 0 1 RG 0 0 10 10 re S\n'), true, 'stroke colour stroked');
+  t.equal(await isColour('0 0 1 RG 0 0 10 10 re f\n'), false, 'stroke colour but only filled');
+  t.equal(await isColour('0 0 1 RG 0 0 10 10 re B\n'), true, 'B strokes too');
+  t.equal(await isColour('0 0 1 rg 0 0 10 10 re n\n'), false, 'n paints nothing');
+});
+
+t.test('set but not painted does not count', async (t) => {
+  t.equal(await isColour(`1 0 0 rg 0 g${BOX}`), false);
+  t.equal(await isColour(`q 1 0 0 rg Q${BOX}`), false, 'Q restores the gray');
+  t.equal(await isColour(`q 1 0 0 rg${BOX}Q`), true);
+  t.equal(await isColour('1 0 0 rg BT /F1 12 Tf 3 Tr (x) Tj ET\n'), false, 'invisible text');
+  t.equal(await isColour('1 0 0 rg BT /F1 12 Tf 7 Tr (x) Tj ET\n'), false, 'clip-only text');
+  t.equal(await isColour('1 0 0 rg BT /F1 12 Tf (x) Tj ET\n'), true, 'filled text');
+  t.equal(await isColour('1 0 0 RG BT /F1 12 Tf 1 Tr (x) Tj ET\n'), true, 'stroked text uses the stroke colour');
+  t.equal(await isColour('1 0 0 rg BT /F1 12 Tf 1 Tr [(x)] TJ ET\n'), false, 'stroked text ignores the fill colour');
+});
+
+t.test('colour spaces through cs/scn', async (t) => {
+  const cs = (entries: string) => `<< /ColorSpace << ${entries} >> >>`;
+  t.equal(await isColour(`/DeviceRGB cs 0 1 0 sc${BOX}`), true);
+  t.equal(await isColour(`/DeviceRGB cs${BOX}`), false, 'initial colour is black');
+  t.equal(await isColour(`/C cs 0.2 0.9 0.2 scn${BOX}`, cs('/C [/CalRGB << /WhitePoint [0.95 1 1.09] >>]')), true, 'CalRGB');
+  t.equal(await isColour(`/C cs 0.5 sc${BOX}`, cs('/C [/CalGray << /WhitePoint [0.95 1 1.09] >>]')), false, 'CalGray');
+  t.equal(await isColour(`/L cs 60 0 0 scn${BOX}`, cs('/L [/Lab << /WhitePoint [0.9642 1 0.8249] >>]')), false, 'Lab neutral');
+  t.equal(await isColour(`/L cs 60 40 0 scn${BOX}`, cs('/L [/Lab << /WhitePoint [0.9642 1 0.8249] >>]')), true, 'Lab a*=40');
+  t.equal(await isColour(`/I cs 1 scn${BOX}`, cs('/I [/Indexed /DeviceRGB 1 <FFFFFF 00FF00>]')), true, 'Indexed colour entry');
+  t.equal(await isColour(`/I cs 0 scn${BOX}`, cs('/I [/Indexed /DeviceRGB 1 <FFFFFF 00FF00>]')), false, 'Indexed gray entry');
+  const tint = '<< /FunctionType 2 /Domain [0 1] /C0 [0 0 0 0] /C1 [0 0.8 0.6 0] /N 1 >>';
+  t.equal(await isColour(`/S cs 1 scn${BOX}`, cs(`/S [/Separation /Spot /DeviceCMYK ${tint}]`)), true, 'spot separation');
+  t.equal(await isColour(`/S cs 0 scn${BOX}`, cs(`/S [/Separation /Spot /DeviceCMYK ${tint}]`)), false, 'spot at tint 0 is white');
+  t.equal(await isColour(`/S cs 1 scn${BOX}`, cs(`/S [/Separation /Black /DeviceCMYK ${tint}]`)), false, 'a Black separation is neutral');
+  t.equal(await isColour(`/S cs 1 scn${BOX}`, cs(`/S [/Separation /All /DeviceCMYK ${tint}]`)), false, 'All is neutral');
+  t.equal(await isColour(`/S cs 1 scn${BOX}`, cs(`/S [/Separation /None /DeviceCMYK ${tint}]`)), false, 'None paints nothing');
+  const calc = (w: PdfWriter) => { w.stream('/FunctionType 4 /Domain [0 1] /Range [0 1 0 1 0 1]', '{ dup 0 exch }', false); };
+  const spot = [{ content: `/S cs 1 scn${BOX}`, resources: cs('/S [/Separation /Spot /DeviceRGB 3 0 R]') }];
+  t.same(await colourOf(spot, calc), [1], 'calculator tint transform: t -> (t, 0, t)');
+  const dn = [{ content: `/N cs 0.5 0.5 scn${BOX}`, resources: cs('/N [/DeviceN [/Black /Gray] /DeviceCMYK 3 0 R]') }];
+  t.same(await colourOf(dn, calc), [], 'DeviceN of neutral colorants');
+});
+
+t.test('shadings, patterns and forms', async (t) => {
+  const fn = (c0: string, c1: string) => `<< /FunctionType 2 /Domain [0 1] /C0 [${c0}] /C1 [${c1}] /N 1 >>`;
+  const sh = (c0: string, c1: string) => `<< /Shading << /Sh << /ShadingType 2 /ColorSpace /DeviceRGB /Coords [0 0 1 0] /Function ${fn(c0, c1)} >> >> >>`;
+  t.equal(await isColour('/Sh sh\n', sh('0 0 0', '1 1 1')), false, 'gray ramp');
+  t.equal(await isColour('/Sh sh\n', sh('1 1 1', '1 0 0')), true, 'white to red');
+  const stitched = `<< /Shading << /Sh << /ShadingType 3 /ColorSpace /DeviceRGB /Coords [0 0 0 0 0 1] /Function << /FunctionType 3 /Domain [0 1] /Bounds [0.5] /Encode [0 1 0 1] /Functions [${fn('0 0 0', '1 1 1')} ${fn('1 1 1', '0 0 1')}] >> >> >> >>`;
+  t.equal(await isColour('/Sh sh\n', stitched), true, 'stitched function, colour in the second half');
+  const uncol = (w: PdfWriter) => w.stream('/PatternType 1 /PaintType 2 /TilingType 1 /BBox [0 0 4 4] /XStep 4 /YStep 4 /Resources << >>', '0 0 2 2 re f');
+  let num = 0;
+  const setup = (w: PdfWriter) => { num = uncol(w); };
+  const pages = (c: string) => [{ content: `/P cs ${c} /T scn${BOX}`, resources: `<< /ColorSpace << /P [/Pattern /DeviceRGB] >> /Pattern << /T 3 0 R >> >>` }];
+  t.same(await colourOf(pages('1 0 0'), setup), [1], 'uncoloured tiling pattern in red');
+  t.same(await colourOf(pages('0.5 0.5 0.5'), setup), [], 'uncoloured tiling pattern in gray');
+  t.equal(num, 3);
+  const selfRef = (w: PdfWriter) => { w.stream('/Type /XObject /Subtype /Form /BBox [0 0 1 1] /Resources << /XObject << /X 3 0 R >> >>', '/X Do 0 0 1 1 re f'); };
+  const r = await colourOf([{ content: '1 0 0 rg /X Do\n', resources: '<< /XObject << /X 3 0 R >> >>' }], selfRef);
+  t.same(r, [1], 'a form that draws itself ends (and its fill paints the inherited red)');
+});
+
+t.test('images: samples, Decode, bit depths, masks', async (t) => {
+  const img = (w: PdfWriter, dict: string, data: Buffer) => w.stream(`/Type /XObject /Subtype /Image ${dict}`, data);
+  const page = [{ content: 'q 10 0 0 10 0 0 cm /I Do Q\n', resources: '<< /XObject << /I 3 0 R >> >>' }];
+  const check = (dict: string, data: Buffer) => colourOf(page, (w) => { img(w, dict, data); });
+  t.same(await check('/Width 2 /Height 1 /ColorSpace /DeviceCMYK /BitsPerComponent 8', Buffer.from([0, 0, 0, 255, 40, 40, 40, 0])), [], 'CMYK grays');
+  t.same(await check('/Width 2 /Height 1 /ColorSpace /DeviceCMYK /BitsPerComponent 8', Buffer.from([0, 0, 0, 255, 0, 200, 0, 0])), [1], 'CMYK magenta pixel');
+  t.same(await check('/Width 1 /Height 1 /ColorSpace /DeviceRGB /BitsPerComponent 16', Buffer.from([0x80, 0, 0x80, 0, 0x80, 0])), [], '16-bit gray');
+  t.same(await check('/Width 1 /Height 1 /ColorSpace /DeviceRGB /BitsPerComponent 16', Buffer.from([0xff, 0, 0x00, 0, 0x80, 0])), [1], '16-bit colour');
+  t.same(await check('/Width 4 /Height 1 /ColorSpace /DeviceRGB /BitsPerComponent 1', Buffer.from([0b10010010, 0b01000000])), [1], '1-bit RGB red pixel');
+  t.same(await check('/Width 1 /Height 1 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Decode [1 0 1 0 1 0]', Buffer.from([255, 255, 0])), [1], '/Decode inverts');
+  t.same(await check('/Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8 /SMask 9 0 R', Buffer.from([3])), [], 'gray image with a soft mask');
+  t.same(await check('/Width 4 /Height 1 /ColorSpace [/Indexed /DeviceRGB 3 <000000 FF0000 FFFFFF 808080>] /BitsPerComponent 2', Buffer.from([0b00100011])), [], 'Indexed: only gray entries used');
+  t.same(await check('/Width 4 /Height 1 /ColorSpace [/Indexed /DeviceRGB 3 <000000 FF0000 FFFFFF 808080>] /BitsPerComponent 2', Buffer.from([0b00011011])), [1], 'Indexed: red entry used');
+  const jpegGray = Buffer.from('ffd8ffc0000b08000800080101110000ffd9', 'hex');
+  t.same(await colourOf(page, (w) => {
+    w.add(Buffer.concat([Buffer.from(`<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length ${jpegGray.length} >>\nstream\n`), jpegGray, Buffer.from('\nendstream')]));
+  }), [], 'a 1-component JPEG is gray whatever the colour space says');
+});
+
+t.test('printing annotations count, others do not', async (t) => {
+  const ap = (w: PdfWriter) => w.stream('/Type /XObject /Subtype /Form /BBox [0 0 10 10]', '0 0 1 rg 0 0 10 10 re f');
+  const annot = (f: number, extra = '') => [{ content: '0 g 0 0 5 5 re f\n', extra: `/Annots [<< /Subtype /Square /Rect [0 0 10 10] /F ${f} /AP << /N ${extra || '3 0 R'} >> >>]` }];
+  t.same(await colourOf(annot(4), (w) => { ap(w); }), [1]);
+  t.same(await colourOf(annot(0), (w) => { ap(w); }), []);
+  t.same(await colourOf(annot(4 | 2), (w) => { ap(w); }), [], 'hidden');
+});
+
+t.test('page sizes: CropBox, Rotate, UserUnit', async (t) => {
+  const w = new PdfWriter();
+  w.page({ content: '', mediaBox: [0, 0, 612, 792] });
+  w.page({ content: '', mediaBox: [0, 0, 842, 595], extra: '/Rotate 90' });
+  w.page({ content: '', mediaBox: [0, 0, 1000, 1000], extra: '/CropBox [0 0 595 842]' });
+  w.page({ content: '', mediaBox: [0, 0, 306, 396], extra: '/UserUnit 2' });
+  const r = await pdfParser.analyze(new BufferSource(w.build()), { limits: DEFAULT_LIMITS });
+  t.same(r.pageMedia, ['Letter', 'A4', 'A4', 'Letter']);
+  t.same(r.media.map((m) => [m.name, m.pages]), [['Letter', 2], ['A4', 2]]);
+});
+
+t.test('a Contents array is one content stream', async (t) => {
+  const w = new PdfWriter();
+  const a = w.stream('', '1 0 0');
+  const b = w.stream('', 'rg 0 0 10 10 re f');
+  const p = w.add(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] /Contents [${a} 0 R ${b} 0 R] >>`);
+  w.registerPage(p);
+  const r = await pdfParser.analyze(new BufferSource(w.build()), { limits: DEFAULT_LIMITS });
+  t.same(r.colorPageNumbers, [1]);
+  void deflateSync;
+});
