@@ -40,8 +40,13 @@ export interface ReceivedJob {
 }
 
 export interface CupsRig {
-  /** Environment for CUPS clients and admin commands (lp, lpadmin, ipptool, our client). */
+  /** Environment for admin commands and privileged clients (lpadmin, cupsdisable, the agent). */
   readonly env: { readonly CUPS_SERVER: string; readonly CUPS_STATEDIR: string };
+  /**
+   * Environment of a plain user: the same server, but no access to the local certificate
+   * (tests run as root, and root's lp would otherwise authenticate as @SYSTEM).
+   */
+  readonly userEnv: { readonly CUPS_SERVER: string; readonly CUPS_STATEDIR: string };
   readonly base: string;
   readonly port: number;
   /** cupsd's RequestRoot: d000NN-001 documents and c000NN control files. */
@@ -59,10 +64,12 @@ export interface CupsRig {
   receivedJobs(): Promise<ReceivedJob[]>;
   /** Wait until at least `count` jobs were received (default timeout 10 s). */
   waitForReceived(count: number, timeoutMs?: number): Promise<ReceivedJob[]>;
-  /** `lp ARGS` as `user` (lp -U); resolves with the job id CUPS gave. */
+  /** `lp ARGS` as the plain user `user` (lp -U, userEnv); resolves with the job id CUPS gave. */
   lp(args: readonly string[], user?: string): Promise<{ jobId: number; stdout: string }>;
-  /** Run a CUPS command (lpadmin, lpstat, cupsdisable, ipptool...) with the rig's environment. */
+  /** Run a CUPS command (lpadmin, lpstat, cupsdisable, ipptool...) with the admin environment. */
   exec(cmd: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }>;
+  /** Run a CUPS command as a plain user (userEnv). */
+  execAsUser(cmd: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }>;
   /** Restart cupsd (keeps its files; the local certificate changes). */
   restartCupsd(): Promise<void>;
   stop(): Promise<void>;
@@ -195,10 +202,11 @@ date +%s%3N > "$d/done"
 export async function startCupsRig(options: CupsRigOptions = {}): Promise<CupsRig> {
   const b = await mkdtemp(join(tmpdir(), 'printgate-cups-'));
   await chmod(b, 0o755); // cupsd runs filters as lp: they must reach the spool
-  for (const d of ['etc/ppd', 'spool/tmp', 'cache', 'state', 'log', 'dbus', 'ipp/spool', 'ipp/out']) await mkdir(join(b, d), { recursive: true });
+  for (const d of ['user-state', 'etc/ppd', 'spool/tmp', 'cache', 'state', 'log', 'dbus', 'ipp/spool', 'ipp/out']) await mkdir(join(b, d), { recursive: true });
   const port = await freePort();
   const printerPort = await freePort();
   const env = { CUPS_SERVER: `127.0.0.1:${port}`, CUPS_STATEDIR: `${b}/state` };
+  const userEnv = { CUPS_SERVER: env.CUPS_SERVER, CUPS_STATEDIR: `${b}/user-state` };
   const childEnv = { ...process.env, ...env };
   await writeFile(join(b, 'etc/cups-files.conf'), cupsFilesConf(b));
   await writeFile(join(b, 'etc/cupsd.conf'), cupsdConf(b, port, options.cupsdConf ?? []));
@@ -220,13 +228,14 @@ export async function startCupsRig(options: CupsRigOptions = {}): Promise<CupsRi
     await waitFor('cupsd', 5000, () => tcpOpen(port));
   };
 
-  const exec = async (cmd: string, args: readonly string[]) => {
-    const r = await run(cmd, [...args], { env: childEnv, timeout: 20_000 });
+  const exec = async (cmd: string, args: readonly string[], asUser = false) => {
+    const r = await run(cmd, [...args], { env: asUser ? { ...process.env, ...userEnv } : childEnv, timeout: 20_000 });
     return { stdout: r.stdout, stderr: r.stderr };
   };
 
   const rig: CupsRig = {
     env,
+    userEnv,
     base: b,
     port,
     spoolDir: join(b, 'spool'),
@@ -259,12 +268,13 @@ export async function startCupsRig(options: CupsRigOptions = {}): Promise<CupsRi
       return jobs;
     },
     async lp(args, user) {
-      const { stdout } = await exec('lp', [...(user ? ['-U', user] : []), ...args]);
+      const { stdout } = await exec('lp', [...(user ? ['-U', user] : []), ...args], true);
       const m = /request id is \S+-(\d+)/.exec(stdout);
       if (!m) throw new Error(`lp: no job id in ${JSON.stringify(stdout)}`);
       return { jobId: Number(m[1]), stdout };
     },
-    exec,
+    exec: (cmd, args) => exec(cmd, args),
+    execAsUser: (cmd, args) => exec(cmd, args, true),
     async restartCupsd() {
       await stopChild(cupsd);
       await startCupsd();
