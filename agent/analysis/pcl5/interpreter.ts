@@ -1,0 +1,295 @@
+// PCL 5 interpreter: gives the lexer's commands their meaning for billing. Pages end on
+// form feed, on ESC E / page size / paper source / orientation / duplex changes when the
+// page has marks, and at the end of the job when marks remain. Colour comes from what is
+// painted: text and rules in the foreground colour, raster rows through the palette or as
+// direct pixels, HP-GL/2 drawing with a colour pen. Binary data blocks are skipped by
+// their stated length (checked against the file) unless their pixels must be looked at.
+
+import { AnalysisError, checkBudget } from '../errors.ts';
+import type { ByteReader } from '../reader.ts';
+import { HpglScanner } from './hpgl.ts';
+import { Pcl5Lexer, type Pcl5Token } from './lexer.ts';
+import { Palette } from './palette.ts';
+import { RasterDecoder } from './raster.ts';
+
+/** ESC&l#A page size codes -> names (PCL 5 Technical Reference). */
+const PAGE_SIZES: Record<number, string> = {
+  1: 'Executive', 2: 'Letter', 3: 'Legal', 6: 'Tabloid', 25: 'A5', 26: 'A4', 27: 'A3', 45: 'B5', 46: 'B4',
+  80: 'EnvMonarch', 81: 'Env10', 90: 'EnvDL', 91: 'EnvC5', 100: 'EnvB5',
+};
+
+export interface Pcl5Page {
+  colour: boolean;
+  media: string | null;
+  copies: number;
+  duplex: boolean;
+}
+
+/** Largest data block read into memory for a pixel check (bigger ones are skipped). */
+const MAX_BLOCK = 16 * 1024 * 1024;
+
+export class Pcl5Interpreter {
+  readonly pages: Pcl5Page[] = [];
+  readonly warnings = new Set<string>();
+  /** A UEL ended the PCL section (what follows is PJL or another language). */
+  sawUel = false;
+  private marks = false;
+  private colour = false;
+  private media: string | null = null;
+  private copies = 1;
+  private duplex = false;
+  private palette = Palette.mono();
+  private readonly paletteStack: Palette[] = [];
+  private foreground = false;
+  private rasterOn = false;
+  private readonly raster = new RasterDecoder(() => this.palette);
+  private hpgl: HpglScanner | null = null;
+  private readonly hpglScanner: HpglScanner;
+  private vA = 0;
+  private vB = 0;
+  private vC = 0;
+  private readonly deadline: number;
+  private readonly signal: AbortSignal | undefined;
+  private readonly maxPages: number;
+
+  constructor(deadline: number, signal: AbortSignal | undefined, maxPages: number) {
+    this.deadline = deadline;
+    this.signal = signal;
+    this.maxPages = maxPages;
+    this.hpglScanner = new HpglScanner({
+      palette: () => this.palette,
+      setPalette: (p) => { this.palette = p; },
+      mark: (colour) => this.mark(colour),
+    });
+  }
+
+  /** Run until the end of the file or a UEL. */
+  async run(reader: ByteReader): Promise<void> {
+    const lexer = new Pcl5Lexer(reader);
+    let steps = 0;
+    let lastPos = -1;
+    for (;;) {
+      if ((++steps & 0xff) === 0) checkBudget(this.signal, this.deadline, reader.pos);
+      const tok = await lexer.next();
+      if (tok.kind === 'eof') break;
+      if (reader.pos === lastPos && tok.kind !== 'cmd') throw new AnalysisError('ANALYSIS_STALLED', 'PCL: no progress', reader.pos);
+      lastPos = reader.pos;
+      if (tok.kind === 'text') {
+        if (this.hpgl) this.hpgl.feed(tok.bytes);
+        else this.text(tok.bytes);
+        continue;
+      }
+      if (tok.kind === 'esc2') {
+        if (tok.c === 'E') this.reset();
+        continue;
+      }
+      if (tok.p === '%' && tok.t === 'X') {
+        // UEL (ESC%-12345X): the end of this PCL job.
+        this.sawUel = true;
+        break;
+      }
+      await this.command(tok, reader);
+    }
+    this.endJob();
+  }
+
+  private text(bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      if (b === 0x0c) this.eject(true);
+      else if (b > 0x20 && b !== 0x7f) this.mark(this.foreground);
+    }
+  }
+
+  private mark(colour: boolean): void {
+    this.marks = true;
+    if (colour) this.colour = true;
+  }
+
+  /** End the current page: always for FF, only when marked for the other ejecting commands. */
+  private eject(always: boolean): void {
+    if (!always && !this.marks) return;
+    this.pages.push({ colour: this.colour, media: this.media, copies: this.copies, duplex: this.duplex });
+    if (this.pages.length > this.maxPages) throw new AnalysisError('ANALYSIS_LIMIT', `more than ${this.maxPages} pages`, 0);
+    this.marks = false;
+    this.colour = false;
+  }
+
+  private endJob(): void {
+    this.eject(false);
+  }
+
+  /** ESC E: print a marked page, then back to the power-on state (copies and media stay the job's). */
+  private reset(): void {
+    this.eject(false);
+    this.palette = Palette.mono();
+    this.paletteStack.length = 0;
+    this.foreground = false;
+    this.rasterOn = false;
+    this.raster.compression = 0;
+    this.raster.width = null;
+    this.raster.encoding = { kind: 'index-plane', planes: 1 };
+    this.hpgl = null;
+  }
+
+  private async command(c: Extract<Pcl5Token, { kind: 'cmd' }>, reader: ByteReader): Promise<void> {
+    const key = c.p + c.g + c.t;
+    if (c.data) {
+      await this.data(key, c, reader);
+      return;
+    }
+    const v = c.v;
+    switch (key) {
+      case '%B': // enter HP-GL/2
+        this.hpgl = this.hpglScanner;
+        this.hpgl.enter();
+        return;
+      case '%A': // back to PCL
+        this.hpgl = null;
+        return;
+      case '&lA': {
+        const name = PAGE_SIZES[v] ?? null;
+        this.eject(false);
+        this.media = name;
+        if (!name && v !== 101) this.warnings.add(`PCL: unknown page size code ${v}`);
+        return;
+      }
+      case '&lH':
+        // Paper source (0: eject the page): a blank page is not ejected (drivers send
+        // FF then ESC&l0H to flush a duplex sheet).
+        this.eject(false);
+        return;
+      case '&lO':
+        this.eject(false);
+        return;
+      case '&lS':
+        this.eject(false);
+        this.duplex = v === 1 || v === 2;
+        return;
+      case '&aG':
+        this.eject(false);
+        return;
+      case '&lX':
+        if (v >= 1) this.copies = Math.min(Math.floor(v), 9999);
+        return;
+      case '*rU':
+        this.palette = Palette.simple(v);
+        this.raster.encoding = { kind: 'index-plane', planes: Math.max(1, Math.abs(Math.trunc(v))) };
+        this.foreground = false;
+        return;
+      case '*vA': this.vA = v; return;
+      case '*vB': this.vB = v; return;
+      case '*vC': this.vC = v; return;
+      case '*vI':
+        this.palette = this.palette.clone();
+        this.palette.set(v, this.vA, this.vB, this.vC);
+        return;
+      case '*vS':
+        this.foreground = this.palette.isColour(v);
+        return;
+      case '*pP':
+        if (v === 0 && this.paletteStack.length < 64) this.paletteStack.push(this.palette.clone());
+        else if (v === 1) this.palette = this.paletteStack.pop() ?? this.palette;
+        return;
+      case '*rA':
+        this.rasterOn = true;
+        this.raster.resetSeeds();
+        return;
+      case '*rB':
+      case '*rC':
+        this.rasterOn = false;
+        return;
+      case '*rS':
+        this.raster.width = v > 0 ? Math.floor(v) : null;
+        return;
+      case '*bM':
+        this.raster.compression = Math.floor(v);
+        return;
+      case '*bY':
+        this.raster.resetSeeds();
+        return;
+      case '*cP':
+        // Rectangle fill: 1 is white (erase); the others paint in the foreground colour.
+        if (v !== 1) this.mark(this.foreground);
+        return;
+    }
+  }
+
+  /** A command followed by `v` bytes of data. */
+  private async data(key: string, c: Extract<Pcl5Token, { kind: 'cmd' }>, reader: ByteReader): Promise<void> {
+    const n = Math.max(0, Math.floor(c.v));
+    if (reader.pos + n > reader.size) {
+      throw new AnalysisError('ANALYSIS_TRUNCATED', `PCL: ESC${c.p}${c.g}${c.v}${c.t} data runs past the end of the file`, c.at);
+    }
+    if (key === '&pX') {
+      // Transparent print data: printed as characters.
+      if (n > 0) await this.textData(reader, n);
+      return;
+    }
+    if (key === '*vW') {
+      await reader.need(Math.min(n, 18), 'configure image data');
+      const cid = reader.bytes(Math.min(n, 18));
+      reader.skip(n - cid.length);
+      this.configureImageData(cid);
+      return;
+    }
+    if (key === '*bW' || key === '*bV') {
+      if (n > 0) this.mark(false);
+      if (!this.rasterOn) this.rasterOn = true; // implicit start of raster graphics
+      const look = !this.colour && n <= MAX_BLOCK && this.rasterCanBeColour();
+      if (!look) {
+        reader.skip(n);
+        return;
+      }
+      await reader.need(n, 'raster data');
+      const found = this.raster.plane(reader.bytes(n), key === '*bW');
+      if (this.raster.unsupported !== null) {
+        this.warnings.add(`PCL: raster compression method ${this.raster.unsupported} not decoded; its rows counted as colour`);
+        this.raster.unsupported = null;
+        this.mark(true);
+      }
+      if (found) this.mark(true);
+      return;
+    }
+    reader.skip(n);
+  }
+
+  private async textData(reader: ByteReader, n: number): Promise<void> {
+    let left = n;
+    while (left > 0) {
+      const k = Math.min(left, 64 * 1024);
+      await reader.need(k, 'transparent data');
+      const bytes = reader.bytes(k);
+      for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x20) this.mark(this.foreground);
+      left -= k;
+    }
+  }
+
+  private rasterCanBeColour(): boolean {
+    const e = this.raster.encoding;
+    if (e.kind === 'direct-pixel' || e.kind === 'direct-plane') return true;
+    return this.palette.anyColour;
+  }
+
+  /** ESC*v#W: colour space, pixel encoding mode, bits per index, bits per primary. */
+  private configureImageData(cid: Uint8Array): void {
+    if (cid.length < 6) {
+      this.warnings.add('PCL: short Configure Image Data block ignored');
+      return;
+    }
+    const space = cid[0]!;
+    const mode = cid[1]!;
+    const bitsIndex = Math.max(1, Math.min(8, cid[2]!));
+    const bitsPrimary = Math.max(1, Math.min(16, cid[3]!));
+    if (space > 1) this.warnings.add(`PCL: colour space ${space} judged on its raw component values`);
+    this.palette = Palette.sized(bitsIndex);
+    this.palette.maxPrimary = (1 << Math.min(bitsPrimary, 16)) - 1;
+    this.foreground = false;
+    switch (mode) {
+      case 0: this.raster.encoding = { kind: 'index-plane', planes: bitsIndex }; break;
+      case 1: this.raster.encoding = { kind: 'index-pixel', bits: bitsIndex }; break;
+      case 2: this.raster.encoding = { kind: 'direct-plane' }; break;
+      default: this.raster.encoding = { kind: 'direct-pixel', bits: bitsPrimary };
+    }
+  }
+}

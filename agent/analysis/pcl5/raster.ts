@@ -1,0 +1,304 @@
+// PCL 5 raster graphics: decompression of transferred rows (methods 0 none, 1 run-length,
+// 2 TIFF PackBits, 3 delta row, 5 adaptive, 9 replacement delta row) with a seed row per
+// plane, and the colour check of each assembled row through the palette (index by plane
+// or by pixel) or on direct pixels (by plane or 24-bit by pixel). Pure code; the
+// interpreter hands it each plane's bytes as the commands deliver them.
+
+import { isColourRgb } from '../pclxl/raster.ts';
+import type { Palette } from './palette.ts';
+
+/** How pixels are encoded (ESC*r#U simple colour or the ESC*v#W pixel encoding mode). */
+export type PixelEncoding =
+  | { kind: 'index-plane'; planes: number }
+  | { kind: 'direct-plane' }
+  | { kind: 'index-pixel'; bits: number }
+  | { kind: 'direct-pixel'; bits: number };
+
+/** Largest row, in bytes, when the source width is not given (a defence, not a PCL limit). */
+const MAX_ROW = 1 << 16;
+
+export class RasterDecoder {
+  compression = 0;
+  /** Source raster width in pixels (ESC*r#S), or null for "as long as the data". */
+  width: number | null = null;
+  encoding: PixelEncoding = { kind: 'index-plane', planes: 1 };
+  palette: () => Palette;
+  /** Set when a method this decoder cannot undo was met (the caller warns). */
+  unsupported: number | null = null;
+  private seeds: Uint8Array[] = [];
+  private rows: Uint8Array[] = [];
+
+  constructor(palette: () => Palette) {
+    this.palette = palette;
+  }
+
+  get planes(): number {
+    const e = this.encoding;
+    return e.kind === 'index-plane' ? e.planes : e.kind === 'direct-plane' ? 3 : 1;
+  }
+
+  /** Start of a raster graphic or a Y offset: seed rows are zero again. */
+  resetSeeds(): void {
+    this.seeds = [];
+    this.rows = [];
+  }
+
+  /** Bytes of one plane row. */
+  rowBytes(): number {
+    const e = this.encoding;
+    if (this.width === null) return MAX_ROW;
+    const w = Math.min(this.width, MAX_ROW * 8);
+    const bits = e.kind === 'index-pixel' ? e.bits : e.kind === 'direct-pixel' ? e.bits * 3 : 1;
+    return Math.min(MAX_ROW, Math.ceil((w * bits) / 8));
+  }
+
+  /**
+   * One plane of data (ESC*b#V when `last` is false, ESC*b#W when true). Returns whether
+   * the row completed by this plane has a colour pixel.
+   */
+  plane(data: Uint8Array, last: boolean): boolean {
+    if (this.compression === 5) return this.adaptive(data);
+    const index = this.rows.length;
+    this.rows.push(this.decode(this.compression, data, index));
+    if (!last && this.rows.length < this.planes) return false;
+    const colour = this.rowColour();
+    this.rows = [];
+    return colour;
+  }
+
+  private seed(index: number): Uint8Array {
+    let s = this.seeds[index];
+    if (!s) {
+      s = new Uint8Array(this.width === null ? 0 : this.rowBytes());
+      this.seeds[index] = s;
+    }
+    return s;
+  }
+
+  /** Decode one row of plane `index`; the result becomes that plane's seed row. */
+  private decode(method: number, src: Uint8Array, index: number): Uint8Array {
+    const seed = this.seed(index);
+    const len = this.width === null ? Math.min(MAX_ROW, Math.max(seed.length, decodedLength(method, src))) : this.rowBytes();
+    let out: Uint8Array;
+    let n: number;
+    switch (method) {
+      case 0:
+        out = new Uint8Array(len);
+        n = Math.min(len, src.length);
+        out.set(src.subarray(0, n));
+        break;
+      case 1: {
+        out = new Uint8Array(len);
+        n = 0;
+        for (let i = 0; i + 1 < src.length && n < len; i += 2) {
+          const count = Math.min(src[i]! + 1, len - n);
+          out.fill(src[i + 1]!, n, n + count);
+          n += count;
+        }
+        break;
+      }
+      case 2: {
+        out = new Uint8Array(len);
+        n = 0;
+        for (let i = 0; i < src.length && n < len;) {
+          const c = src[i++]!;
+          if (c < 128) {
+            const count = Math.min(c + 1, src.length - i, len - n);
+            out.set(src.subarray(i, i + count), n);
+            n += count;
+            i += c + 1;
+          } else if (c > 128) {
+            if (i >= src.length) break;
+            const count = Math.min(257 - c, len - n);
+            out.fill(src[i++]!, n, n + count);
+            n += count;
+          }
+        }
+        break;
+      }
+      case 3:
+      case 9: {
+        out = new Uint8Array(len);
+        out.set(seed.subarray(0, Math.min(len, seed.length)));
+        n = Math.max(method === 3 ? deltaRow(src, out) : replacementDelta(src, out), Math.min(len, seed.length));
+        break;
+      }
+      default:
+        this.unsupported = method;
+        out = new Uint8Array(0);
+        n = 0;
+    }
+    const row = this.width === null ? out.subarray(0, n) : out;
+    this.seeds[index] = row;
+    return row;
+  }
+
+  /** Method 5: rows of (method byte, big-endian length, data), for one-plane rasters. */
+  private adaptive(block: Uint8Array): boolean {
+    let colour = false;
+    let last: Uint8Array | null = null;
+    for (let i = 0; i + 3 <= block.length && !colour;) {
+      const cmd = block[i]!;
+      const n = (block[i + 1]! << 8) | block[i + 2]!;
+      i += 3;
+      if (cmd <= 3) {
+        const data = block.subarray(i, Math.min(block.length, i + n));
+        i += n;
+        last = this.decode(cmd, data, 0);
+        this.rows = [last];
+        colour = this.rowColour();
+        this.rows = [];
+      } else if (cmd === 4) {
+        this.seeds[0] = new Uint8Array(this.seed(0).length); // n empty rows
+      } else if (cmd === 5) {
+        // n duplicates of the last row: same colour answer, nothing to do.
+      } else break;
+    }
+    return colour;
+  }
+
+  /** Whether the assembled row (this.rows) has a colour pixel. */
+  private rowColour(): boolean {
+    const e = this.encoding;
+    const rows = this.rows;
+    if (e.kind === 'direct-plane') {
+      const [r, g, b] = rows;
+      if (!r || !g || !b) return false;
+      const n = Math.min(r.length, g.length, b.length);
+      for (let i = 0; i < n; i++) if ((r[i]! ^ g[i]!) | (g[i]! ^ b[i]!)) return true;
+      return false;
+    }
+    if (e.kind === 'direct-pixel') {
+      const row = rows[0]!;
+      if (e.bits !== 8) return false;
+      for (let i = 0; i + 2 < row.length; i += 3) if (isColourRgb(row[i]!, row[i + 1]!, row[i + 2]!)) return true;
+      return false;
+    }
+    const pal = this.palette();
+    if (!pal.anyColour) return false;
+    if (e.kind === 'index-pixel') {
+      const row = rows[0]!;
+      const bits = e.bits;
+      if (bits === 8) {
+        for (let i = 0; i < row.length; i++) if (pal.isColour(row[i]!)) return true;
+        return false;
+      }
+      const mask = (1 << bits) - 1;
+      for (let i = 0; i < row.length; i++) {
+        const byte = row[i]!;
+        for (let s = 8 - bits; s >= 0; s -= bits) if (pal.isColour((byte >> s) & mask)) return true;
+      }
+      return false;
+    }
+    // Index by plane: bit k of a pixel's index comes from plane k.
+    const n = Math.max(...rows.map((r) => r.length));
+    for (let i = 0; i < n; i++) {
+      let any = 0;
+      for (const r of rows) any |= r[i] ?? 0;
+      if (any === 0) {
+        if (pal.isColour(0)) return true;
+        continue;
+      }
+      for (let bit = 7; bit >= 0; bit--) {
+        let idx = 0;
+        for (let k = 0; k < rows.length; k++) idx |= (((rows[k]![i] ?? 0) >> bit) & 1) << k;
+        if (pal.isColour(idx)) return true;
+      }
+    }
+    return false;
+  }
+}
+
+/** Bytes a row decodes to (before clipping to the raster width). */
+function decodedLength(method: number, src: Uint8Array): number {
+  switch (method) {
+    case 0:
+      return src.length;
+    case 1: {
+      let n = 0;
+      for (let i = 0; i + 1 < src.length; i += 2) n += src[i]! + 1;
+      return n;
+    }
+    case 2: {
+      let n = 0;
+      for (let i = 0; i < src.length;) {
+        const c = src[i++]!;
+        if (c < 128) { n += c + 1; i += c + 1; } else if (c > 128) { n += 257 - c; i++; }
+      }
+      return n;
+    }
+    case 3:
+      return deltaRow(src, null);
+    case 9:
+      return replacementDelta(src, null);
+    default:
+      return 0;
+  }
+}
+
+/** Method 3 on `row` (already a copy of the seed; null: only measure). Returns the furthest byte written. */
+function deltaRow(src: Uint8Array, row: Uint8Array | null): number {
+  let pos = 0;
+  let end = 0;
+  for (let i = 0; i < src.length;) {
+    const cmd = src[i++]!;
+    let count = (cmd >> 5) + 1;
+    let offset = cmd & 0x1f;
+    if (offset === 31) {
+      let b: number;
+      do {
+        b = src[i++] ?? 0;
+        offset += b;
+      } while (b === 255 && i < src.length);
+    }
+    pos += offset;
+    while (count-- > 0 && i < src.length) {
+      if (row && pos < row.length) row[pos] = src[i]!;
+      pos++;
+      i++;
+    }
+    end = Math.max(end, row ? Math.min(pos, row.length) : pos);
+  }
+  return end;
+}
+
+/** Method 9 (replacement delta row) on `row` (null: only measure). Returns the furthest byte written. */
+function replacementDelta(src: Uint8Array, row: Uint8Array | null): number {
+  let pos = 0;
+  let end = 0;
+  const ext = (i: number, start: number): [number, number] => {
+    let v = start;
+    let b: number;
+    do {
+      b = src[i++] ?? 0;
+      v += b;
+    } while (b === 255 && i < src.length);
+    return [v, i];
+  };
+  for (let i = 0; i < src.length;) {
+    const cmd = src[i++]!;
+    if ((cmd & 0x80) === 0) {
+      let offset = (cmd >> 3) & 0x0f;
+      let count = (cmd & 0x07) + 1;
+      if (offset === 15) [offset, i] = ext(i, offset);
+      if (count === 8) [count, i] = ext(i, count);
+      pos += offset;
+      while (count-- > 0 && i < src.length) {
+        if (row && pos < row.length) row[pos] = src[i]!;
+        pos++;
+        i++;
+      }
+    } else {
+      let offset = (cmd >> 5) & 0x03;
+      let count = (cmd & 0x1f) + 2;
+      if (offset === 3) [offset, i] = ext(i, offset);
+      if (count === 33) [count, i] = ext(i, count);
+      pos += offset;
+      const b = src[i++] ?? 0;
+      if (row) for (let k = 0; k < count; k++) if (pos + k < row.length) row[pos + k] = b;
+      pos += count;
+    }
+    end = Math.max(end, row ? Math.min(pos, row.length) : pos);
+  }
+  return end;
+}
