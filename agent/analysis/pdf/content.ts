@@ -11,6 +11,7 @@ import type { PdfDocument } from './document.ts';
 import { decodeFilters } from './filters.ts';
 import { imageIsColour } from './images.ts';
 import { indexOf, isWhite, Lexer } from './lexer.ts';
+import { ContentScanner, op } from './scanner.ts';
 import { dictOf, nameOf, numOf, PdfDict, PdfName, PdfOp, PdfRef, PdfStream, type PdfObj } from './objects.ts';
 import { shadingIsColour } from './shading.ts';
 
@@ -121,34 +122,29 @@ export class ColourAnalyser {
   /** The content interpreter proper. Returns true as soon as colour is painted. */
   private async run(data: Uint8Array, base: number, res: PdfDict | undefined, start: GState, depth: number): Promise<boolean> {
     const doc = this.doc;
-    const lx = new Lexer(data, base, true);
-    lx.skipStrings = true;
+    const sc = new ContentScanner(data, base);
+    const v = sc.nums;
     let gs = start;
     const saved: GState[] = [];
-    const ops: PdfObj[] = [];
     let count = 0;
     for (;;) {
-      const before = lx.pos;
-      const t = lx.next(false);
-      if (t === undefined) return false;
-      if (lx.pos === before) throw new AnalysisError('ANALYSIS_STALLED', 'content lexer made no progress', lx.offset);
-      if (!(t instanceof PdfOp)) {
-        if (ops.length < MAX_OPERANDS) ops.push(t);
-        continue;
-      }
-      if ((++count & 0x3fff) === 0) doc.budget(lx.offset);
-      switch (t.op) {
+      const before = sc.pos;
+      const code = sc.next();
+      if (code === 0) return false;
+      if (sc.pos === before) throw new AnalysisError('ANALYSIS_STALLED', 'content scanner made no progress', base + sc.pos);
+      if ((++count & 0x3fff) === 0) doc.budget(base + sc.pos);
+      switch (code) {
         // --- painting ---
-        case 'f': case 'F': case 'f*':
+        case OP.f: case OP.F: case OP.fs:
           if (gs.fill) return true;
           break;
-        case 'S': case 's':
+        case OP.S: case OP.s:
           if (gs.stroke) return true;
           break;
-        case 'B': case 'B*': case 'b': case 'b*':
+        case OP.B: case OP.Bs: case OP.b: case OP.bs:
           if (gs.fill || gs.stroke) return true;
           break;
-        case 'Tj': case 'TJ': case "'": case '"': {
+        case OP.Tj: case OP.TJ: case OP.quote: case OP.dquote: {
           const m = gs.tr;
           if (m !== 3 && m !== 7) {
             const fills = m === 0 || m === 2 || m === 4 || m === 6;
@@ -157,54 +153,58 @@ export class ColourAnalyser {
           }
           break;
         }
-        case 'Tr': gs.tr = numOf(ops[0]) ?? 0; break;
+        case OP.Tr: gs.tr = sc.count > 0 ? v[0]! : 0; break;
         // --- graphics state stack ---
-        case 'q':
+        case OP.q:
           if (saved.length < 256) saved.push({ ...gs });
           break;
-        case 'Q':
+        case OP.Q:
           if (saved.length > 0) gs = saved.pop()!;
           break;
         // --- colour ---
-        case 'g': gs.fillCS = GRAY; gs.fill = false; break;
-        case 'G': gs.strokeCS = GRAY; gs.stroke = false; break;
-        case 'rg': gs.fillCS = RGB; gs.fill = isColour(RGB, nums(ops, 3)); break;
-        case 'RG': gs.strokeCS = RGB; gs.stroke = isColour(RGB, nums(ops, 3)); break;
-        case 'k': gs.fillCS = CMYK; gs.fill = isColour(CMYK, nums(ops, 4)); break;
-        case 'K': gs.strokeCS = CMYK; gs.stroke = isColour(CMYK, nums(ops, 4)); break;
-        case 'cs': case 'CS': {
-          const cs = await this.space(ops[0], res);
+        case OP.g: gs.fillCS = GRAY; gs.fill = false; break;
+        case OP.G: gs.strokeCS = GRAY; gs.stroke = false; break;
+        case OP.rg: gs.fillCS = RGB; gs.fill = isColour(RGB, operands(sc, 3)); break;
+        case OP.RG: gs.strokeCS = RGB; gs.stroke = isColour(RGB, operands(sc, 3)); break;
+        case OP.k: gs.fillCS = CMYK; gs.fill = isColour(CMYK, operands(sc, 4)); break;
+        case OP.K: gs.strokeCS = CMYK; gs.stroke = isColour(CMYK, operands(sc, 4)); break;
+        case OP.cs: case OP.CS: {
+          const cs = await this.space(nameObj(sc), res);
           const colour = cs.kind === 'pattern' ? false : isColour(cs, cs.initial);
-          if (t.op === 'cs') { gs.fillCS = cs; gs.fill = colour; } else { gs.strokeCS = cs; gs.stroke = colour; }
+          if (code === OP.cs) { gs.fillCS = cs; gs.fill = colour; } else { gs.strokeCS = cs; gs.stroke = colour; }
           break;
         }
-        case 'sc': case 'scn': case 'SC': case 'SCN': {
-          const fill = t.op === 'sc' || t.op === 'scn';
+        case OP.sc: case OP.scn: case OP.SC: case OP.SCN: {
+          const fill = code === OP.sc || code === OP.scn;
           const cs = fill ? gs.fillCS : gs.strokeCS;
           let colour: boolean;
-          if (cs.kind === 'pattern') colour = await this.patternColour(ops, cs, res, gs, depth);
-          else colour = isColour(cs, nums(ops, cs.n));
+          if (cs.kind === 'pattern') colour = await this.patternColour(sc, cs, res, depth);
+          else colour = isColour(cs, operands(sc, cs.n));
           if (fill) gs.fill = colour; else gs.stroke = colour;
           break;
         }
         // --- shadings, XObjects, inline images ---
-        case 'sh': {
-          const { ref, obj } = await this.resource(res, 'Shading', ops[0]);
+        case OP.sh: {
+          const { ref, obj } = await this.resource(res, 'Shading', nameObj(sc));
           if (obj !== undefined && await this.shading(ref, obj, res)) return true;
           break;
         }
-        case 'Do': {
-          const { ref, obj } = await this.resource(res, 'XObject', ops[0]);
+        case OP.Do: {
+          const { ref, obj } = await this.resource(res, 'XObject', nameObj(sc));
           if (obj instanceof PdfStream && await this.xobject(ref, obj, res, gs, depth)) return true;
           break;
         }
-        case 'BI': {
-          if (await this.inlineImage(lx, res, gs)) return true;
+        case OP.BI: {
+          const lx = new Lexer(data, base, true);
+          lx.pos = sc.pos;
+          const colour = await this.inlineImage(lx, res, gs);
+          sc.pos = Math.max(sc.pos + 1, lx.pos);
+          if (colour) return true;
           break;
         }
         default: break;
       }
-      ops.length = 0;
+      sc.reset();
     }
   }
 
@@ -219,9 +219,8 @@ export class ColourAnalyser {
     }
   }
 
-  private async patternColour(ops: PdfObj[], cs: ColorSpace, res: PdfDict | undefined, gs: GState, depth: number): Promise<boolean> {
-    const last = ops[ops.length - 1];
-    const { ref, obj } = await this.resource(res, 'Pattern', last);
+  private async patternColour(sc: ContentScanner, cs: ColorSpace, res: PdfDict | undefined, depth: number): Promise<boolean> {
+    const { obj } = await this.resource(res, 'Pattern', nameObj(sc));
     if (obj === undefined || obj === null) return false;
     const pd = dictOf(obj);
     if (!pd) return false;
@@ -231,9 +230,8 @@ export class ColourAnalyser {
     if (numOf(pd.get('PaintType')) === 2) {
       // Uncoloured tiling pattern: the colour comes from the operands in the underlying space.
       const under = cs.base ?? PATTERN;
-      return under.kind !== 'pattern' && isColour(under, nums(ops, under.n));
+      return under.kind !== 'pattern' && isColour(under, operands(sc, under.n));
     }
-    void ref;
     return this.form(obj, res, initialState(), depth);
   }
 
@@ -304,14 +302,23 @@ const INLINE_VALUES: Record<string, string> = {
   RL: 'RunLengthDecode', CCF: 'CCITTFaxDecode', DCT: 'DCTDecode',
 };
 
-function nums(ops: PdfObj[], n: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const v = ops[i];
-    out.push(typeof v === 'number' ? v : 0);
-  }
-  return out;
+/** The first n numeric operands (missing ones read as 0). */
+function operands(sc: ContentScanner, n: number): Float64Array {
+  for (let i = sc.count; i < n && i < sc.nums.length; i++) sc.nums[i] = 0;
+  return sc.nums;
 }
+
+function nameObj(sc: ContentScanner): PdfName | undefined {
+  const n = sc.name();
+  return n === undefined ? undefined : PdfName.of(n);
+}
+
+const OP = {
+  f: op('f'), F: op('F'), fs: op('f*'), S: op('S'), s: op('s'), B: op('B'), Bs: op('B*'), b: op('b'), bs: op('b*'),
+  Tj: op('Tj'), TJ: op('TJ'), quote: op("'"), dquote: op('"'), Tr: op('Tr'), q: op('q'), Q: op('Q'),
+  g: op('g'), G: op('G'), rg: op('rg'), RG: op('RG'), k: op('k'), K: op('K'), cs: op('cs'), CS: op('CS'),
+  sc: op('sc'), scn: op('scn'), SC: op('SC'), SCN: op('SCN'), sh: op('sh'), Do: op('Do'), BI: op('BI'),
+} as const;
 
 function joinWithSpace(parts: Uint8Array[]): Uint8Array {
   const total = parts.reduce((a, p) => a + p.length + 1, 0);

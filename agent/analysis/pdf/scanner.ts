@@ -1,0 +1,178 @@
+// A fast content-stream tokenizer for colour analysis. It never builds objects: numeric
+// operands go into a Float64Array, the last name operand is kept as a byte range, and
+// strings, arrays and dictionaries (text, TJ arrays, marked-content properties) are
+// skipped with their nesting and escapes respected. Operators come back as small integer
+// codes (see op()). This is the hot loop of PDF analysis; the general Lexer is used only
+// for inline image dictionaries.
+
+import { AnalysisError } from '../errors.ts';
+
+// Byte classes: 1 whitespace, 2 delimiter, 0 regular.
+const CLASS = new Uint8Array(256);
+for (const c of [0, 9, 10, 12, 13, 32]) CLASS[c] = 1;
+for (const c of '()<>[]{}/%') CLASS[c.charCodeAt(0)] = 2;
+
+/** Operator code: length in the top byte, up to three characters below it. */
+export function op(s: string): number {
+  let v = s.length << 24;
+  for (let i = 0; i < Math.min(3, s.length); i++) v |= s.charCodeAt(i) << (8 * i);
+  return v;
+}
+
+const MAX_NUMS = 64;
+const MAX_NEST = 256;
+
+export class ContentScanner {
+  readonly buf: Uint8Array;
+  pos = 0;
+  /** Absolute offset of buf[0] (for errors). */
+  readonly base: number;
+  /** Numeric operands of the coming operator. */
+  readonly nums = new Float64Array(MAX_NUMS);
+  count = 0;
+  /** Byte range of the last name operand (after the '/'); nameStart < 0 when none. */
+  nameStart = -1;
+  nameEnd = -1;
+  /** Start of the current operator keyword, for error messages. */
+  opStart = 0;
+
+  constructor(buf: Uint8Array, base: number) {
+    this.buf = buf;
+    this.base = base;
+  }
+
+  /** The last name operand as text, or undefined. */
+  name(): string | undefined {
+    if (this.nameStart < 0) return undefined;
+    const b = this.buf;
+    let s = '';
+    for (let i = this.nameStart; i < this.nameEnd; i++) {
+      const c = b[i]!;
+      if (c === 0x23 && i + 2 < this.nameEnd) {
+        const h = parseInt(String.fromCharCode(b[i + 1]!, b[i + 2]!), 16);
+        if (!Number.isNaN(h)) { s += String.fromCharCode(h); i += 2; continue; }
+      }
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+
+  /**
+   * Advance to the next operator, collecting its operands. Returns its code, or 0 at the
+   * end of the data. Operands are reset by the caller via reset().
+   */
+  next(): number {
+    const b = this.buf;
+    const n = b.length;
+    let p = this.pos;
+    for (;;) {
+      while (p < n && CLASS[b[p]!] === 1) p++;
+      if (p >= n) { this.pos = p; return 0; }
+      const c = b[p]!;
+      if ((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x2b) {
+        p = this.number(p);
+        continue;
+      }
+      switch (c) {
+        case 0x2f: { // name
+          let e = p + 1;
+          while (e < n && CLASS[b[e]!] === 0) e++;
+          this.nameStart = p + 1;
+          this.nameEnd = e;
+          p = e;
+          continue;
+        }
+        case 0x25: while (p < n && b[p] !== 10 && b[p] !== 13) p++; continue;
+        case 0x28: p = this.skipString(p); continue;
+        case 0x5b: p = this.skipNested(p, 0x5b, 0x5d); continue;
+        case 0x3c:
+          if (b[p + 1] === 0x3c) p = this.skipDict(p);
+          else { while (p < n && b[p] !== 0x3e) p++; p++; }
+          continue;
+        case 0x5d: case 0x3e: case 0x29: case 0x7b: case 0x7d: p++; continue; // strays
+        default: break;
+      }
+      // A keyword.
+      let e = p;
+      let code = 0;
+      while (e < n && CLASS[b[e]!] === 0) {
+        if (e - p < 3) code |= b[e]! << (8 * (e - p));
+        e++;
+      }
+      this.opStart = p;
+      this.pos = e;
+      return ((e - p) << 24) | code;
+    }
+  }
+
+  reset(): void {
+    this.count = 0;
+    this.nameStart = -1;
+  }
+
+  private number(start: number): number {
+    const b = this.buf;
+    const n = b.length;
+    let p = start;
+    let neg = false;
+    while (p < n && (b[p] === 0x2d || b[p] === 0x2b)) { if (b[p] === 0x2d) neg = !neg; p++; }
+    let v = 0;
+    let digits = 0;
+    while (p < n && b[p]! >= 0x30 && b[p]! <= 0x39) { v = v * 10 + (b[p]! - 0x30); p++; digits++; }
+    if (p < n && b[p] === 0x2e) {
+      p++;
+      let scale = 0.1;
+      while (p < n && b[p]! >= 0x30 && b[p]! <= 0x39) { v += (b[p]! - 0x30) * scale; scale *= 0.1; p++; digits++; }
+    }
+    // Junk glued to a number ("1.2.3", "5abc"): skip the whole word.
+    while (p < n && CLASS[b[p]!] === 0) p++;
+    if (digits > 0 && this.count < MAX_NUMS) this.nums[this.count++] = neg ? -v : v;
+    return p;
+  }
+
+  private skipString(start: number): number {
+    const b = this.buf;
+    const n = b.length;
+    let depth = 0;
+    for (let p = start; p < n; p++) {
+      const c = b[p]!;
+      if (c === 0x5c) { p++; continue; }
+      if (c === 0x28) depth++;
+      else if (c === 0x29 && --depth === 0) return p + 1;
+    }
+    return n;
+  }
+
+  /** Skip [ ... ] with strings and nesting inside. */
+  private skipNested(start: number, open: number, close: number): number {
+    const b = this.buf;
+    const n = b.length;
+    let depth = 0;
+    for (let p = start; p < n;) {
+      const c = b[p]!;
+      if (c === 0x28) { p = this.skipString(p); continue; }
+      if (c === open) { if (++depth > MAX_NEST) throw this.nesting(p); }
+      else if (c === close && --depth === 0) return p + 1;
+      p++;
+    }
+    return n;
+  }
+
+  private skipDict(start: number): number {
+    const b = this.buf;
+    const n = b.length;
+    let depth = 0;
+    for (let p = start; p < n;) {
+      const c = b[p]!;
+      if (c === 0x28) { p = this.skipString(p); continue; }
+      if (c === 0x3c && b[p + 1] === 0x3c) { if (++depth > MAX_NEST) throw this.nesting(p); p += 2; continue; }
+      if (c === 0x3e && b[p + 1] === 0x3e) { p += 2; if (--depth === 0) return p; continue; }
+      p++;
+    }
+    return n;
+  }
+
+  private nesting(p: number): AnalysisError {
+    return new AnalysisError('ANALYSIS_MALFORMED', 'content operands nested too deeply', this.base + p);
+  }
+}
