@@ -4,6 +4,7 @@
 // number rank above loose ones, and plain text ranks last.
 
 import type { DetectionEntry } from './detect.ts';
+import { tiffParser } from './image/tiff.ts';
 import { pngParser } from './image/png.ts';
 import { cupsRasterParser, pwgRasterParser } from './raster/cups.ts';
 import { urfParser } from './raster/urf.ts';
@@ -14,5 +15,6 @@ export const REGISTRY: readonly DetectionEntry[] = [
   { parser: cupsRasterParser, priority: 80, note: 'CUPS raster sync words RaSt/RaS2/RaS3 either byte order: exact' },
   { parser: urfParser, priority: 90, note: '"UNIRAST\\0" magic: exact' },
   { parser: pngParser, priority: 90, note: 'PNG signature: exact' },
+  { parser: tiffParser, priority: 90, note: 'II*\\0 / MM\\0*: exact' },
   { parser: textParser, priority: 0, note: 'printable bytes only; the fallback when nothing else matches' },
 ];
