@@ -14,6 +14,7 @@ export interface SubCommand {
 export const COMMANDS: readonly SubCommand[] = [
   { name: 'analyze', summary: 'Count pages and colour pages of spool files', load: () => import('../agent/analysis/cli.ts') },
   { name: 'cmd', summary: 'Administer a running server (PaperCut\'s server-command)', load: () => import('./cmd/cli.ts') },
+  { name: 'cups', summary: 'Put a CUPS queue under printgate (attach) or give it back (detach)', load: () => import('../platform/cups/cli.ts') },
   { name: 'replay', summary: 'Replay spool files through a server as a print provider would', load: () => import('../agent/replay.ts') },
 ];
 
