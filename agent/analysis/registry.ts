@@ -5,6 +5,7 @@
 
 import type { DetectionEntry } from './detect.ts';
 import { tiffParser } from './image/tiff.ts';
+import { jpegParser } from './image/jpeg.ts';
 import { pngParser } from './image/png.ts';
 import { cupsRasterParser, pwgRasterParser } from './raster/cups.ts';
 import { urfParser } from './raster/urf.ts';
@@ -16,5 +17,6 @@ export const REGISTRY: readonly DetectionEntry[] = [
   { parser: urfParser, priority: 90, note: '"UNIRAST\\0" magic: exact' },
   { parser: pngParser, priority: 90, note: 'PNG signature: exact' },
   { parser: tiffParser, priority: 90, note: 'II*\\0 / MM\\0*: exact' },
+  { parser: jpegParser, priority: 90, note: 'FF D8 FF: exact' },
   { parser: textParser, priority: 0, note: 'printable bytes only; the fallback when nothing else matches' },
 ];
