@@ -1,12 +1,12 @@
 // A block cache over a random-access Source: PDF objects are read where the xref points,
-// usually close together, so reads go through 64 KiB blocks kept in a small LRU (a few MiB
+// usually close together, so reads go through 256 KiB blocks kept in a small LRU (4 MiB
 // at most). Large reads (stream data) bypass the cache.
 
 import type { Source } from '../source.ts';
 
-const BLOCK = 64 * 1024;
-const MAX_BLOCKS = 48;
-const DIRECT = 256 * 1024;
+const BLOCK = 256 * 1024;
+const MAX_BLOCKS = 16;
+const DIRECT = 1024 * 1024;
 
 export class BlockReader {
   readonly source: Source;

@@ -14,6 +14,8 @@ import { arrayOf, dictOf, isName, nameOf, numOf, PdfDict, PdfOp, PdfRef, PdfStre
 import { readXrefChain, rebuildXref, type XrefEntry } from './xref.ts';
 
 const CACHE_MAX = 4000;
+const OBJSTM_MAX = 64;
+const OBJSTM_BYTES = 16 * 1024 * 1024;
 
 export interface DocOptions {
   limits: AnalyzeLimits;
@@ -38,6 +40,7 @@ export class PdfDocument {
   private readonly cache = new Map<number, PdfObj>();
   private readonly objStms = new Map<number, { data: Uint8Array; offsets: Map<number, number> }>();
   private readonly resolving = new Set<number>();
+  private objStmBytes = 0;
 
   private constructor(source: Source, opts: DocOptions) {
     this.reader = new BlockReader(source);
@@ -81,6 +84,7 @@ export class PdfDocument {
     this.warn(`${why}; objects were found by scanning the file`);
     this.cache.clear();
     this.objStms.clear();
+    this.objStmBytes = 0;
     await rebuildXref(this);
     if (!dictOf(await this.resolve(this.trailer.get('Root')))) {
       throw new AnalysisError('ANALYSIS_MALFORMED', 'no document catalog found', 0);
@@ -100,6 +104,7 @@ export class PdfDocument {
     // Objects read before the decryptor existed (the catalog) hold encrypted strings.
     this.cache.clear();
     this.objStms.clear();
+    this.objStmBytes = 0;
   }
 
   /** Parse "num gen obj <value> [stream]" at an absolute offset. */
@@ -236,7 +241,14 @@ export class PdfDocument {
         offsets.set(on, first + oo);
       }
       stm = { data, offsets };
-      if (this.objStms.size >= 8) this.objStms.delete(this.objStms.keys().next().value!);
+      // Objects of one page are spread over several object streams: keep a few dozen
+      // decoded (bounded by bytes) so the page walk does not inflate them again and again.
+      this.objStmBytes += data.length;
+      while (this.objStms.size > 0 && (this.objStms.size >= OBJSTM_MAX || this.objStmBytes > OBJSTM_BYTES)) {
+        const oldest = this.objStms.keys().next().value!;
+        this.objStmBytes -= this.objStms.get(oldest)!.data.length;
+        this.objStms.delete(oldest);
+      }
       this.objStms.set(stmNum, stm);
     }
     void index;

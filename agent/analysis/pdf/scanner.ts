@@ -133,27 +133,43 @@ export class ContentScanner {
   private skipString(start: number): number {
     const b = this.buf;
     const n = b.length;
-    let depth = 0;
-    for (let p = start; p < n; p++) {
-      const c = b[p]!;
-      if (c === 0x5c) { p++; continue; }
-      if (c === 0x28) depth++;
-      else if (c === 0x29 && --depth === 0) return p + 1;
+    let depth = 1;
+    let p = start + 1;
+    while (p < n) {
+      const c = b[p++]!;
+      // Only three bytes matter inside a string; test the common case first.
+      if (c > 0x5c || (c !== 0x5c && c !== 0x28 && c !== 0x29)) continue;
+      if (c === 0x5c) p++;
+      else if (c === 0x28) depth++;
+      else if (--depth === 0) return p;
     }
     return n;
   }
 
-  /** Skip [ ... ] with strings and nesting inside. */
+  /** Skip [ ... ] (TJ arrays and the like) with strings and nesting inside. */
   private skipNested(start: number, open: number, close: number): number {
     const b = this.buf;
     const n = b.length;
-    let depth = 0;
-    for (let p = start; p < n;) {
+    let depth = 1;
+    let p = start + 1;
+    while (p < n) {
       const c = b[p]!;
-      if (c === 0x28) { p = this.skipString(p); continue; }
-      if (c === open) { if (++depth > MAX_NEST) throw this.nesting(p); }
-      else if (c === close && --depth === 0) return p + 1;
+      if (c === 0x28) {
+        // An inlined string skip: TJ arrays are mostly strings.
+        let sd = 1;
+        p++;
+        while (p < n) {
+          const d = b[p++]!;
+          if (d > 0x5c || (d !== 0x5c && d !== 0x28 && d !== 0x29)) continue;
+          if (d === 0x5c) p++;
+          else if (d === 0x28) sd++;
+          else if (--sd === 0) break;
+        }
+        continue;
+      }
       p++;
+      if (c === open) { if (++depth > MAX_NEST) throw this.nesting(p); }
+      else if (c === close && --depth === 0) return p;
     }
     return n;
   }
