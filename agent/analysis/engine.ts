@@ -140,6 +140,8 @@ export async function analyzeSource(source: Source, opts: EngineOptions = {}): P
       const hint = formatForPjlLanguage(peeled.settings.language);
       const found = detect(opts.table ?? REGISTRY, head, tail, hint);
       if (!found) throw new AnalysisError('ANALYSIS_UNSUPPORTED', 'the document format was not recognised', peeled.start);
+      // From here on, "furthest" is how far the parser itself got (for error offsets).
+      watched.furthest = peeled.start;
       const options: AnalyzeOptions = { limits, signal: controller.signal, deadline, allowGhostscript: opts.allowGhostscript ?? false };
       let result: AnalysisResult;
       try {

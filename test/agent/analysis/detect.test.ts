@@ -1,0 +1,77 @@
+// The detection table: highest sniff wins, priority breaks ties, hints only settle close calls.
+import t from 'tap';
+import { detect, formatForPjlLanguage, MIN_SCORE, type DetectionEntry } from '../../../agent/analysis/detect.ts';
+import { REGISTRY } from '../../../agent/analysis/registry.ts';
+import type { Parser } from '../../../agent/analysis/types.ts';
+import type { DocumentFormat } from '../../../shared/analysis.ts';
+
+const fake = (format: DocumentFormat, score: number | (() => number)): Parser => ({
+  format,
+  sniff: typeof score === 'function' ? score : () => score,
+  analyze: async () => { throw new Error('not used'); },
+});
+const none = new Uint8Array(0);
+
+t.test('highest score wins, whatever the table order', async (t) => {
+  const table: DetectionEntry[] = [
+    { parser: fake('text', 20), priority: 100, note: '' },
+    { parser: fake('pdf', 90), priority: 0, note: '' },
+  ];
+  t.equal(detect(table, none, none)?.parser.format, 'pdf');
+  t.equal(detect([...table].reverse(), none, none)?.parser.format, 'pdf');
+});
+
+t.test('equal scores: priority decides', async (t) => {
+  const table: DetectionEntry[] = [
+    { parser: fake('pcl5', 60), priority: 10, note: '' },
+    { parser: fake('pclxl', 60), priority: 20, note: '' },
+  ];
+  t.equal(detect(table, none, none)?.parser.format, 'pclxl');
+});
+
+t.test('below the minimum nothing is detected; a throwing sniff counts as 0', async (t) => {
+  t.equal(detect([{ parser: fake('pdf', MIN_SCORE - 1), priority: 1, note: '' }], none, none), null);
+  const table: DetectionEntry[] = [
+    { parser: fake('pdf', () => { throw new Error('boom'); }), priority: 100, note: '' },
+    { parser: fake('text', 15), priority: 0, note: '' },
+  ];
+  t.equal(detect(table, none, none)?.parser.format, 'text');
+  t.equal(detect([{ parser: fake('pdf', Number.NaN), priority: 1, note: '' }], none, none), null);
+});
+
+t.test('a PJL language hint settles a close call but cannot invent a match', async (t) => {
+  const table: DetectionEntry[] = [
+    { parser: fake('text', 30), priority: 0, note: '' },
+    { parser: fake('pcl5', 25), priority: 0, note: '' },
+    { parser: fake('postscript', 0), priority: 0, note: '' },
+  ];
+  t.equal(detect(table, none, none)?.parser.format, 'text');
+  t.equal(detect(table, none, none, 'pcl5')?.parser.format, 'pcl5');
+  t.equal(detect(table, none, none, 'postscript')?.parser.format, 'text');
+  t.equal(formatForPjlLanguage('pclxl'), 'pclxl');
+  t.equal(formatForPjlLanguage('POSTSCRIPT'), 'postscript');
+  t.equal(formatForPjlLanguage('ESCP'), undefined);
+});
+
+t.test('the registry recognises each magic number', async (t) => {
+  const cases: Array<[string, Uint8Array]> = [
+    ['pwg-raster', new TextEncoder().encode('RaS2PwgRaster\0')],
+    ['cups-raster', new TextEncoder().encode('3SaR')],
+    ['cups-raster', new TextEncoder().encode('RaSt')],
+    ['urf', new TextEncoder().encode('UNIRAST\0\0\0\0\x01')],
+    ['png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])],
+    ['jpeg', new Uint8Array([0xff, 0xd8, 0xff, 0xe0])],
+    ['tiff', new Uint8Array([0x49, 0x49, 42, 0])],
+    ['tiff', new Uint8Array([0x4d, 0x4d, 0, 42])],
+    ['pdf', new TextEncoder().encode('%PDF-1.7\n')],
+    ['text', new TextEncoder().encode('Dear printer,\nhello.\n')],
+  ];
+  for (const [format, head] of cases) t.equal(detect(REGISTRY, head, head)?.parser.format, format, format);
+  t.equal(detect(REGISTRY, new Uint8Array([0, 1, 2, 3, 0, 0]), none), null, 'binary junk is nothing');
+});
+
+t.test('every language is registered exactly once', async (t) => {
+  const formats = REGISTRY.map((e) => e.parser.format);
+  t.equal(new Set(formats).size, formats.length, 'no duplicates');
+  for (const f of ['pdf', 'pcl5', 'pclxl', 'pwg-raster', 'cups-raster', 'urf', 'png', 'jpeg', 'tiff', 'text']) t.ok(formats.includes(f as DocumentFormat), f);
+});
