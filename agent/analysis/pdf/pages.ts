@@ -23,6 +23,7 @@ interface Inherited {
   resources: PdfObj | undefined;
   mediaBox: PdfObj | undefined;
   cropBox: PdfObj | undefined;
+  rotate: PdfObj | undefined;
 }
 
 export async function* walkPages(doc: PdfDocument): AsyncGenerator<PageInfo> {
@@ -47,6 +48,7 @@ export async function* walkPages(doc: PdfDocument): AsyncGenerator<PageInfo> {
       resources: d.get('Resources') ?? inh.resources,
       mediaBox: d.get('MediaBox') ?? inh.mediaBox,
       cropBox: d.get('CropBox') ?? inh.cropBox,
+      rotate: d.get('Rotate') ?? inh.rotate,
     };
     const kids = arrayOf(await doc.resolve(d.get('Kids')));
     const type = d.get('Type');
@@ -61,7 +63,7 @@ export async function* walkPages(doc: PdfDocument): AsyncGenerator<PageInfo> {
     const [w, h] = await pageSize(doc, d, here);
     return { number, dict: d, resources: here.resources, widthPt: w, heightPt: h };
   };
-  const first = await visit(top, { resources: undefined, mediaBox: undefined, cropBox: undefined });
+  const first = await visit(top, { resources: undefined, mediaBox: undefined, cropBox: undefined, rotate: undefined });
   if (first) yield first;
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
@@ -92,7 +94,7 @@ async function pageSize(doc: PdfDocument, d: PdfDict, inh: Inherited): Promise<[
   const u = unit > 0 && unit < 1000 ? unit : 1;
   let w = (b[2]! - b[0]!) * u;
   let h = (b[3]! - b[1]!) * u;
-  const rot = numOf(await doc.resolve(d.get('Rotate'))) ?? 0;
+  const rot = numOf(await doc.resolve(inh.rotate)) ?? 0;
   if (Math.abs(Math.round(rot / 90)) % 2 === 1) [w, h] = [h, w];
   return [w, h];
 }
