@@ -8,12 +8,13 @@ import type { AnalysisResult } from '../../shared/analysis.ts';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, runCommand, UsageError } from '../../cli/usage.ts';
 import { analyzeFile } from './engine.ts';
 
-const USAGE = `usage: printgate analyze [--json] [--timeout SECONDS] [--ghostscript] FILE...
+const USAGE = `usage: printgate analyze [--json] [--timeout SECONDS] [--no-ghostscript] FILE...
 
 Count the pages of spool files and find which pages print in colour.
   --json           one JSON object per line per file
   --timeout S      time limit per file in seconds (default 60)
-  --ghostscript    allow Ghostscript for PostScript that needs interpreting
+  --no-ghostscript never run Ghostscript (PostScript that needs interpreting
+                   then reports its colour as unknown)
 `;
 
 export interface FileOutcome {
@@ -91,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, {
       json: { type: 'boolean' },
       timeout: { type: 'string' },
-      ghostscript: { type: 'boolean' },
+      'no-ghostscript': { type: 'boolean' },
     });
     if (values.help) {
       process.stdout.write(USAGE);
@@ -109,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const file of positionals) {
       let outcome: FileOutcome;
       try {
-        const result = await analyzeFile(file, { limits: maxMillis ? { maxMillis } : {}, allowGhostscript: values.ghostscript ?? false });
+        const result = await analyzeFile(file, { limits: maxMillis ? { maxMillis } : {}, allowGhostscript: !values['no-ghostscript'] });
         outcome = { file, result };
       } catch (err) {
         outcome = { file, error: errorOf(err) };

@@ -22,6 +22,7 @@ import { DEFAULT_LIMITS, type AnalyzeLimits, type AnalyzeOptions } from './types
 export interface EngineOptions {
   limits?: Partial<AnalyzeLimits>;
   signal?: AbortSignal;
+  /** Let parsers run Ghostscript (when installed) for what needs interpreting; default true. */
   allowGhostscript?: boolean;
   /** The detection table; the registry by default (tests pass their own). */
   table?: readonly DetectionEntry[];
@@ -142,7 +143,7 @@ export async function analyzeSource(source: Source, opts: EngineOptions = {}): P
       if (!found) throw new AnalysisError('ANALYSIS_UNSUPPORTED', 'the document format was not recognised', peeled.start);
       // From here on, "furthest" is how far the parser itself got (for error offsets).
       watched.furthest = peeled.start;
-      const options: AnalyzeOptions = { limits, signal: controller.signal, deadline, allowGhostscript: opts.allowGhostscript ?? false };
+      const options: AnalyzeOptions = { limits, signal: controller.signal, deadline, allowGhostscript: opts.allowGhostscript ?? true };
       let result: AnalysisResult;
       try {
         result = await found.parser.analyze(payload, options);

@@ -10,6 +10,7 @@ import { pngParser } from './image/png.ts';
 import { pcl5Parser } from './pcl5/index.ts';
 import { pclxlParser } from './pclxl/index.ts';
 import { pdfParser } from './pdf/index.ts';
+import { postscriptParser } from './postscript/index.ts';
 import { cupsRasterParser, pwgRasterParser } from './raster/cups.ts';
 import { urfParser } from './raster/urf.ts';
 import { textParser } from './text/index.ts';
@@ -17,6 +18,7 @@ import { textParser } from './text/index.ts';
 export const REGISTRY: readonly DetectionEntry[] = [
   { parser: pdfParser, priority: 85, note: '%PDF- header (anywhere in the first KiB, as readers accept)' },
   { parser: pclxlParser, priority: 85, note: 'PCL XL stream header ") HP-PCL XL;"' },
+  { parser: postscriptParser, priority: 80, note: '%! header (or the DOS EPS binary header)' },
   { parser: pcl5Parser, priority: 70, note: 'PCL 5 escape sequences (ESC E, ESC &, ESC *); looser than the exact magics' },
   { parser: pwgRasterParser, priority: 90, note: '"RaS2" + "PwgRaster" header: exact' },
   { parser: cupsRasterParser, priority: 80, note: 'CUPS raster sync words RaSt/RaS2/RaS3 either byte order: exact' },

@@ -64,6 +64,7 @@ t.test('the registry recognises each magic number', async (t) => {
     ['tiff', new Uint8Array([0x49, 0x49, 42, 0])],
     ['tiff', new Uint8Array([0x4d, 0x4d, 0, 42])],
     ['pdf', new TextEncoder().encode('%PDF-1.7\n')],
+    ['postscript', new TextEncoder().encode('%!PS-Adobe-3.0\n%%Pages: 1\n')],
     ['text', new TextEncoder().encode('Dear printer,\nhello.\n')],
   ];
   for (const [format, head] of cases) t.equal(detect(REGISTRY, head, head)?.parser.format, format, format);
@@ -73,5 +74,5 @@ t.test('the registry recognises each magic number', async (t) => {
 t.test('every language is registered exactly once', async (t) => {
   const formats = REGISTRY.map((e) => e.parser.format);
   t.equal(new Set(formats).size, formats.length, 'no duplicates');
-  for (const f of ['pdf', 'pcl5', 'pclxl', 'pwg-raster', 'cups-raster', 'urf', 'png', 'jpeg', 'tiff', 'text']) t.ok(formats.includes(f as DocumentFormat), f);
+  for (const f of ['pdf', 'postscript', 'pcl5', 'pclxl', 'pwg-raster', 'cups-raster', 'urf', 'png', 'jpeg', 'tiff', 'text']) t.ok(formats.includes(f as DocumentFormat), f);
 });
