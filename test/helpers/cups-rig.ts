@@ -25,6 +25,8 @@ const run = promisify(execFile);
 export interface CupsRigOptions {
   /** Queues to create, each an IPP Everywhere queue on the virtual printer. */
   readonly queues?: readonly string[];
+  /** Keep documents of finished jobs (stock CUPS keeps them a day); default false. */
+  readonly preserveJobFiles?: boolean;
   /** Extra lines for cupsd.conf (before the policies). */
   readonly cupsdConf?: readonly string[];
 }
@@ -169,7 +171,7 @@ const DEFAULT_POLICY = `<Policy default>
 </Policy>
 `;
 
-function cupsdConf(b: string, port: number, extra: readonly string[]): string {
+function cupsdConf(b: string, port: number, extra: readonly string[], preserveJobFiles: boolean): string {
   return [
     'LogLevel info',
     `Listen 127.0.0.1:${port}`,
@@ -178,7 +180,7 @@ function cupsdConf(b: string, port: number, extra: readonly string[]): string {
     'WebInterface No',
     'DirtyCleanInterval 0',
     'PreserveJobHistory Yes',
-    'PreserveJobFiles No',
+    `PreserveJobFiles ${preserveJobFiles ? 'Yes' : 'No'}`,
     'DefaultAuthType Basic',
     ...extra,
     '<Location />',
@@ -209,7 +211,7 @@ export async function startCupsRig(options: CupsRigOptions = {}): Promise<CupsRi
   const userEnv = { CUPS_SERVER: env.CUPS_SERVER, CUPS_STATEDIR: `${b}/user-state` };
   const childEnv = { ...process.env, ...env };
   await writeFile(join(b, 'etc/cups-files.conf'), cupsFilesConf(b));
-  await writeFile(join(b, 'etc/cupsd.conf'), cupsdConf(b, port, options.cupsdConf ?? []));
+  await writeFile(join(b, 'etc/cupsd.conf'), cupsdConf(b, port, options.cupsdConf ?? [], options.preserveJobFiles ?? false));
   const hook = join(b, 'ipp/hook.sh');
   await writeFile(hook, HOOK(join(b, 'ipp/out')), { mode: 0o755 });
 
