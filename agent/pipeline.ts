@@ -60,7 +60,7 @@ export interface JobRecord {
   state: JobState;
   job: JobArrived | undefined;
   analysis?: AnalysisResult;
-  analysisError?: string;
+  analysisError?: { code?: string; message: string };
   request?: AuthorizeRequestObject;
   decision?: Decision;
   /** The server event that released a held job (its forced changes apply). */
@@ -274,8 +274,8 @@ export class Pipeline {
       return 'analysed';
     } catch (err) {
       const e = err as PrintgateError;
-      rec.analysisError = `${e.code ?? 'ANALYSIS_FAILED'}: ${e.message}`;
-      this.o.log.warn('analysis failed', { queue: job.queue, job: job.spoolerJobId, error: rec.analysisError });
+      rec.analysisError = { code: e.code ?? 'ANALYSIS_FAILED', message: e.message };
+      this.o.log.warn('analysis failed', { queue: job.queue, job: job.spoolerJobId, code: rec.analysisError.code, error: e.message });
       return 'analysis-failed';
     }
   }

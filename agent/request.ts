@@ -5,6 +5,7 @@
 import type { AnalysisResult } from '../shared/analysis.ts';
 import { pb } from '../shared/protocol/index.ts';
 import type { JobArrived, ReleaseChanges } from '../platform/spooler.ts';
+import { failedAnalysis, toProtocolAnalysis } from './client/analysis.ts';
 
 /** An AuthorizeRequest as a plain object: JSON-able (it is journaled) and encodable. */
 export interface AuthorizeRequestObject {
@@ -35,27 +36,10 @@ export function jobAttributes(job: JobArrived): Record<string, unknown> {
   };
 }
 
-/** The Analysis message; a failed analysis is "pages unknown" with the reason as warning. */
-export function analysisMessage(a: AnalysisResult | undefined, failure?: string): Record<string, unknown> {
-  if (!a) {
-    return { format: 'unknown', pagesKnown: false, pages: 0, colorKnown: false, colorPages: 0, colorPageNumbers: [], copies: 0,
-      duplex: false, media: [], method: 'none', warnings: failure ? [failure] : [], recovered: false, mediaPages: [] };
-  }
-  return {
-    format: a.format,
-    pagesKnown: a.pages !== null,
-    pages: a.pages ?? 0,
-    colorKnown: a.colorPages !== null,
-    colorPages: a.colorPages ?? 0,
-    colorPageNumbers: a.colorPageNumbers ?? [],
-    copies: a.copies > 1 ? a.copies : 0,
-    duplex: a.duplex,
-    media: a.media.map((m) => m.name),
-    method: a.method,
-    warnings: a.warnings.slice(0, 20),
-    recovered: a.recovered,
-    mediaPages: a.media.map((m) => ({ media: m.name, pages: m.pages, colorPages: m.colorPages })),
-  };
+/** The Analysis message (the client's mapping); a failed analysis is "pages unknown". */
+export function analysisMessage(a: AnalysisResult | undefined, failure?: { code?: string; message: string }): Record<string, unknown> {
+  const m = a ? toProtocolAnalysis(a) : failedAnalysis(failure ?? { message: 'not analysed' });
+  return { ...m, warnings: (m.warnings ?? []).slice(0, 20) };
 }
 
 /** Several documents of one job as one analysis: pages add up, colour pages are renumbered. */
@@ -95,7 +79,7 @@ export function mergeAnalyses(parts: readonly AnalysisResult[]): AnalysisResult 
   };
 }
 
-export function buildAuthorizeRequest(key: string, job: JobArrived, analysis: AnalysisResult | undefined, failure?: string): AuthorizeRequestObject {
+export function buildAuthorizeRequest(key: string, job: JobArrived, analysis: AnalysisResult | undefined, failure?: { code?: string; message: string }): AuthorizeRequestObject {
   return { idempotencyKey: key, job: jobAttributes(job), analysis: analysisMessage(analysis, failure) };
 }
 

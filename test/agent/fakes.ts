@@ -155,3 +155,40 @@ export class FakeServer {
   /** Release a held job, as the web page would (the pipeline gets the event). */
   settledCount(): number { return [...this.jobs.values()].filter((j) => j.status === 'settled').length; }
 }
+
+/** A ServerClient over a FakeServer: register/heartbeat/events too, all failing while down. */
+export class FakeClient {
+  readonly server = new URL('http://fake.invalid/');
+  readonly fake: FakeServer;
+  policies: Array<Record<string, unknown>> = [{ queue: 'lab', failureMode: pb.FailureMode.HOLD_UNTIL_RECONNECTED }];
+  registers = 0;
+  heartbeats = 0;
+  pending: Array<InstanceType<typeof pb.JobEvent>> = [];
+  closed = false;
+  constructor(fake: FakeServer) { this.fake = fake; }
+  private check(): void { if (this.fake.down) throw new PrintgateError('SERVER_UNREACHABLE', 'fake server is down'); }
+  async register() {
+    this.check();
+    this.registers++;
+    return pb.RegisterResponse.fromObject({ agent: 'agent1', printers: this.policies, heartbeatIntervalMs: 1000 });
+  }
+  async heartbeat() {
+    this.check();
+    this.heartbeats++;
+    return pb.HeartbeatResponse.fromObject({ printers: this.policies });
+  }
+  authorize(req: AuthorizeRequest) { return this.fake.authorize(req); }
+  complete(req: CompleteRequest) { return this.fake.complete(req); }
+  async events(afterSeq: number, waitMs: number, signal?: AbortSignal) {
+    this.check();
+    const ready = this.pending.filter((e) => Number(e.seq) > afterSeq);
+    if (ready.length === 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(waitMs, 50));
+        signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      });
+    }
+    return { events: ready, lastSeq: ready.length ? Number(ready.at(-1)!.seq) : afterSeq } as never;
+  }
+  close() { this.closed = true; }
+}
