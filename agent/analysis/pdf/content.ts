@@ -26,6 +26,7 @@ interface GState {
 }
 
 const MAX_DEPTH = 12;
+const DAMAGE = new Set(['ANALYSIS_MALFORMED', 'ANALYSIS_TRUNCATED', 'ANALYSIS_UNSUPPORTED']);
 const MAX_OPERANDS = 1024;
 
 function initialState(): GState {
@@ -44,22 +45,33 @@ export class ColourAnalyser {
     this.doc = doc;
   }
 
+  /** The last page's content could not be read to its end (decided on what was read). */
+  damaged: string | undefined;
+
   /** Does this page (contents and printing annotations) put colour on paper? */
   async pageHasColour(page: PdfDict, resources: PdfObj | undefined, contents: PdfStream[]): Promise<boolean> {
+    this.damaged = undefined;
     const res = dictOf(await this.doc.resolve(resources));
     if (contents.length > 0) {
-      // The streams of a Contents array form one content stream (an operator may even be
-      // split across two of them), so they are decoded and joined.
-      const parts: Uint8Array[] = [];
-      let total = 0;
-      for (const s of contents) {
-        const d = await this.content(s);
-        total += d.length + 1;
-        if (total > this.doc.limits.maxBufferBytes) throw new AnalysisError('ANALYSIS_LIMIT', 'page content larger than the buffer limit', s.start);
-        parts.push(d);
+      try {
+        // The streams of a Contents array form one content stream (an operator may even be
+        // split across two of them), so they are decoded and joined.
+        const parts: Uint8Array[] = [];
+        let total = 0;
+        for (const s of contents) {
+          const d = await this.content(s);
+          total += d.length + 1;
+          if (total > this.doc.limits.maxBufferBytes) throw new AnalysisError('ANALYSIS_LIMIT', 'page content larger than the buffer limit', s.start);
+          parts.push(d);
+        }
+        const data = parts.length === 1 ? parts[0]! : joinWithSpace(parts);
+        if (await this.run(data, contents[0]!.start, res, initialState(), 0)) return true;
+      } catch (e) {
+        // Damage inside the content: nothing painted before it was colour (the walk stops
+        // at the first colour), so the page is decided on what could be read.
+        if (!(e instanceof AnalysisError) || !DAMAGE.has(e.code)) throw e;
+        this.damaged = e.message;
       }
-      const data = parts.length === 1 ? parts[0]! : joinWithSpace(parts);
-      if (await this.run(data, contents[0]!.start, res, initialState(), 0)) return true;
     }
     return this.annotationsHaveColour(page);
   }

@@ -40,6 +40,10 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
       try {
         const contents = await pageContents(doc, page.dict);
         colour = await analyser.pageHasColour(page.dict, page.resources, contents);
+        if (analyser.damaged) {
+          doc.warn(`page ${pages}: content could not be read to the end (${analyser.damaged})`);
+          pageDamage = true;
+        }
       } catch (e) {
         if (!(e instanceof AnalysisError) || !['ANALYSIS_MALFORMED', 'ANALYSIS_TRUNCATED', 'ANALYSIS_UNSUPPORTED'].includes(e.code)) throw e;
         // A damaged page: what was read before the damage decides, and the result says so.
