@@ -12,6 +12,7 @@ export interface SubCommand {
 
 /** Every sub-command, in the order --help lists them. */
 export const COMMANDS: readonly SubCommand[] = [
+  { name: 'agent', summary: 'Run the print provider on a CUPS print server', load: () => import('../agent/cli.ts') },
   { name: 'analyze', summary: 'Count pages and colour pages of spool files', load: () => import('../agent/analysis/cli.ts') },
   { name: 'cmd', summary: 'Administer a running server (PaperCut\'s server-command)', load: () => import('./cmd/cli.ts') },
   { name: 'cups', summary: 'Put a CUPS queue under printgate (attach) or give it back (detach)', load: () => import('../platform/cups/cli.ts') },
