@@ -42,6 +42,8 @@ const latin1 = new TextDecoder('latin1');
 
 /** `/showpage {` ... or `/showpage /x load def`: a redefinition, not a reference. */
 const SHOWPAGE_REDEF = /\/showpage\s*(\{|\[|\/[^\s/{}()[\]<>]+\s+load\s+def|(?!load\b)[A-Za-z_]\w*\s+def\b)/;
+/** `/showpage {}`: disabled while an included EPS runs (dvips, embedding idioms), not replaced. */
+const SHOWPAGE_DISABLED = /\/showpage\s*\{\s*\}/g;
 const ENDPAGE_PROC = /\/(EndPage|BeginPage)\s*\{/;
 const PAGE_SIZE = /\/PageSize\s*\[\s*([0-9.]+)\s+([0-9.]+)\s*\]/;
 const NUM_COPIES = /\/NumCopies\s+([0-9]+)/;
@@ -154,12 +156,14 @@ export async function scanDsc(r: ByteReader, deadline: number, signal: AbortSign
     // Program text: only a few operators matter, and only outside embedded documents.
     if (depth > 0 || !CODE_HINT.test(line)) continue;
     const code = stripStrings(line);
-    if (SHOWPAGE_REDEF.test(code)) {
+    // In the prolog an empty `/showpage {}` belongs to an EPS-inclusion procedure
+    // (dvips' @beginspecial and the like); inside a page it stops that page printing.
+    if (SHOWPAGE_REDEF.test(page ? code : code.replace(SHOWPAGE_DISABLED, ''))) {
       if (page) pageRedefinesShowpage = true;
       else info.distrust.push('showpage is redefined');
     }
     if (ENDPAGE_PROC.test(code)) info.distrust.push('an EndPage/BeginPage procedure is installed');
-    if (/\bcopypage\b/.test(code)) info.distrust.push('copypage is used');
+    if (/(^|[^/\w])copypage\b/.test(code)) info.distrust.push('copypage is used');
     const ps = PAGE_SIZE.exec(code);
     if (ps) {
       const paper = mediaName(Number(ps[1]), Number(ps[2]));

@@ -73,7 +73,7 @@ t.test('DSC that cannot be trusted gives unknown pages without Ghostscript', asy
     ['no DSC', '%!\n0 0 moveto showpage\n', /not a DSC-conforming/],
     ['no %%Page:', '%!PS-Adobe-3.0\n%%Pages: 1\nshowpage\n', /no %%Page:/],
     ['count mismatch', doc('%%Pages: 2\n', ['', '', '']), /says 2 but there are 3/],
-    ['showpage redefined', doc('%%Pages: 1\n', ['']).replace('%%EndComments', '%%EndComments\n/showpage { } def'), /showpage is redefined/],
+    ['showpage redefined', doc('%%Pages: 1\n', ['']).replace('%%EndComments', '%%EndComments\n/showpage { 1 pop } def'), /showpage is redefined/],
     ['showpage aliased', doc('%%Pages: 1\n', ['']).replace('%%EndComments', '%%EndComments\n/showpage /nup load def'), /showpage is redefined/],
     ['in a page without an embedded document', doc('%%Pages: 2\n', ['/showpage {} def', '']), /inside a page/],
     ['EndPage procedure', doc('%%Pages: 1\n', ['<< /EndPage { pop pop false } >> setpagedevice']), /EndPage/],
@@ -87,8 +87,12 @@ t.test('DSC that cannot be trusted gives unknown pages without Ghostscript', asy
     t.match(r.warnings.join(' '), why, `${name}: reason given`);
   }
   // Reading the original showpage is not a redefinition.
-  const r = await dscOnly(doc('%%Pages: 1\n', ['']).replace('%%EndComments', '%%EndComments\n/realshowpage /showpage load def'));
+  let r = await dscOnly(doc('%%Pages: 1\n', ['']).replace('%%EndComments', '%%EndComments\n/realshowpage /showpage load def'));
   t.equal(r.pages, 1);
+  // dvips' EPS-inclusion procedure disables showpage and copypage for included graphics.
+  const dvips = '/@beginspecial{SDict begin/SpecialSave save N gsave/showpage{}N\n/erasepage{}N/setpagedevice{pop}N/copypage{}N newpath}N';
+  r = await dscOnly(doc('%%Pages: 1\n', ['']).replace('%%EndComments', `%%EndComments\n${dvips}`));
+  t.equal(r.pages, 1, 'dvips prolog trusted');
 });
 
 t.test('odd input: CR line ends, Ctrl-D, long lines, empty file', async (t) => {
