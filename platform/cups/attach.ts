@@ -2,12 +2,12 @@
 // gate, or give it back exactly as it was.
 //
 // attach QUEUE (idempotent; each step checks before it changes, and says what it changed):
-//   1. saves the queue's original settings (op policy, stopped or not, state message,
-//      accepting or not) in $PRINTGATE_STATE_DIR/cups/QUEUE.json (default
-//      /var/lib/printgate), before anything changes, and never overwrites them;
-//   2. adds the `printgate` and `printgate-release` policies to cupsd.conf if missing
+//   1. adds the `printgate` and `printgate-release` policies to cupsd.conf if missing
 //      (through CUPS's own /admin/conf/cupsd.conf, as cupsctl does: cupsd checks the file,
 //      keeps cupsd.conf.O and reloads);
+//   2. saves the queue's original settings (op policy, stopped or not, state message,
+//      accepting or not) in $PRINTGATE_STATE_DIR/cups/QUEUE.json (default
+//      /var/lib/printgate), before the queue changes, and never overwrites them;
 //   3. creates the hidden release queue QUEUE.printgate: same device URI and PPD, not
 //      shared, policy printgate-release (only @SYSTEM may put jobs on it);
 //   4. sets the queue's policy to `printgate`, stops it with a message users see in
@@ -121,7 +121,10 @@ export async function attach(ctx: AttachContext, queue: string): Promise<AttachR
   const policy = str(p, 'printer-op-policy');
   if (policy === RELEASE_POLICY) throw new PrintgateError('INVALID_ARGUMENT', `"${queue}" uses the ${RELEASE_POLICY} policy: it is a release queue`);
 
-  // 1. Remember the original settings, once, before changing anything.
+  // 1. The policies (this also proves we may administer CUPS before we save anything).
+  if (await editPolicies(ctx, queue, true)) changes.push(`cupsd.conf: added the policies ${GATE_POLICY} and ${RELEASE_POLICY} (cupsd reloaded)`);
+
+  // 2. Remember the original settings, once, before changing the queue.
   let saved = await loadSaved(ctx, queue);
   if (!saved) {
     saved = {
@@ -136,9 +139,6 @@ export async function attach(ctx: AttachContext, queue: string): Promise<AttachR
     const file = await storeSaved(ctx, saved);
     changes.push(`saved the original settings of ${queue} in ${file}`);
   }
-
-  // 2. The policies.
-  if (await editPolicies(ctx, queue, true)) changes.push(`cupsd.conf: added the policies ${GATE_POLICY} and ${RELEASE_POLICY} (cupsd reloaded)`);
 
   // 3. The release queue, a hidden twin that prints what the agent lets through.
   const rq = releaseQueueName(queue);
