@@ -188,6 +188,14 @@ function cupsdConf(b: string, port: number, extra: readonly string[], preserveJo
     '  Allow localhost',
     '  Allow 127.0.0.1',
     '</Location>',
+    // As stock CUPS: the configuration files are for authenticated administrators only.
+    '<Location /admin/conf>',
+    '  AuthType Default',
+    '  Require user @SYSTEM',
+    '  Order allow,deny',
+    '  Allow localhost',
+    '  Allow 127.0.0.1',
+    '</Location>',
     DEFAULT_POLICY,
   ].join('\n');
 }
