@@ -1,0 +1,36 @@
+// The subset of the `pg` package's API we use (pg ships no types and @types/pg would be a
+// dependency for these few lines).
+declare module 'pg' {
+  export interface QueryResult<R = Record<string, unknown>> {
+    rows: R[];
+    rowCount: number | null;
+  }
+  export interface QueryConfig {
+    text: string;
+    values?: unknown[];
+    name?: string;
+  }
+  export interface PoolClient {
+    query<R = Record<string, unknown>>(config: QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>>;
+    release(error?: Error | boolean): void;
+  }
+  export interface PoolConfig {
+    connectionString?: string;
+    max?: number;
+    idleTimeoutMillis?: number;
+    connectionTimeoutMillis?: number;
+    statement_timeout?: number;
+    application_name?: string;
+    types?: { getTypeParser(oid: number, format?: string): (value: string) => unknown };
+  }
+  export class Pool {
+    constructor(config?: PoolConfig);
+    query<R = Record<string, unknown>>(config: QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>>;
+    connect(): Promise<PoolClient>;
+    end(): Promise<void>;
+    on(event: 'error', listener: (err: Error) => void): this;
+  }
+  export const types: { getTypeParser(oid: number, format?: string): (value: string) => unknown };
+  const pg: { Pool: typeof Pool; types: typeof types };
+  export default pg;
+}
