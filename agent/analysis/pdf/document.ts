@@ -11,7 +11,8 @@ import { openStandard, type Decryptor } from './crypto.ts';
 import { decodeFilters, type Decoded } from './filters.ts';
 import { indexOf, isWhite, Lexer, Underflow } from './lexer.ts';
 import { arrayOf, dictOf, isName, nameOf, numOf, PdfDict, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
-import { readXrefChain, rebuildXref, type XrefEntry } from './xref.ts';
+import { readXrefChain, rebuildXref } from './xref.ts';
+import { XrefTable } from './xreftable.ts';
 
 const CACHE_MAX = 4000;
 const OBJSTM_MAX = 64;
@@ -28,7 +29,7 @@ export class PdfDocument {
   readonly limits: AnalyzeLimits;
   readonly signal: AbortSignal | undefined;
   readonly deadline: number;
-  entries = new Map<number, XrefEntry>();
+  entries = new XrefTable();
   trailer = new PdfDict();
   readonly warnings: string[] = [];
   recovered = false;

@@ -7,13 +7,8 @@ import { AnalysisError } from '../errors.ts';
 import type { PdfDocument } from './document.ts';
 import { indexOf, isRegular, lastIndexOf, Lexer, Underflow } from './lexer.ts';
 import { dictOf, isName, numbersOf, numOf, PdfDict, PdfOp, PdfRef, PdfStream } from './objects.ts';
+import { XrefTable, type XrefEntry } from './xreftable.ts';
 
-/** type 0 free; 1 at byte offset a (generation b); 2 in object stream a at index b. */
-export interface XrefEntry {
-  type: 0 | 1 | 2;
-  a: number;
-  b: number;
-}
 
 const TAIL = 4096;
 
@@ -79,7 +74,7 @@ async function readSection(doc: PdfDocument, offset: number): Promise<PdfDict | 
       const b = field(data, pos + w0 + w1, w2);
       pos += rec;
       const n = startNum + k;
-      if (!doc.entries.has(n) && (type === 0 || type === 1 || type === 2)) doc.entries.set(n, { type, a, b });
+      if ((type === 0 || type === 1 || type === 2) && !doc.entries.has(n)) doc.entries.put(n, type, a, b);
     }
   }
   return value;
@@ -126,7 +121,7 @@ async function readTable(doc: PdfDocument, offset: number): Promise<PdfDict | un
       for (const [n, e] of found) {
         // A table whose first subsection starts at 1 but lists object 0 is a classic
         // off-by-one writer bug; entries are taken as written.
-        if (!doc.entries.has(n)) doc.entries.set(n, e);
+        if (!doc.entries.has(n)) doc.entries.put(n, e.type, e.a, e.b);
       }
       return trailer;
     } catch (e) {
@@ -142,7 +137,7 @@ const OVERLAP = 64;
 
 /** Rebuild doc.entries and doc.trailer by scanning the whole file. */
 export async function rebuildXref(doc: PdfDocument): Promise<void> {
-  const entries = new Map<number, XrefEntry>();
+  const entries = new XrefTable();
   const trailers: number[] = [];
   const size = doc.reader.size;
   for (let base = 0; base < size; base += SCAN_CHUNK) {
@@ -151,7 +146,7 @@ export async function rebuildXref(doc: PdfDocument): Promise<void> {
     const end = Math.min(chunk.length, SCAN_CHUNK);
     for (let i = indexOf(chunk, 'obj', 0, end + 3); i >= 0 && i < end; i = indexOf(chunk, 'obj', i + 3, end + 3)) {
       const hdr = objHeaderBefore(chunk, i);
-      if (hdr) entries.set(hdr.num, { type: 1, a: base + hdr.start, b: hdr.gen });
+      if (hdr) entries.put(hdr.num, 1, base + hdr.start, hdr.gen);
     }
     for (let i = indexOf(chunk, 'trailer', 0, end + 7); i >= 0 && i < end; i = indexOf(chunk, 'trailer', i + 7, end + 7)) {
       trailers.push(base + i + 7);
@@ -205,7 +200,7 @@ export async function rebuildXref(doc: PdfDocument): Promise<void> {
         const on = lx.next(false);
         lx.next(false);
         if (typeof on !== 'number') break;
-        if (!entries.has(on)) entries.set(on, { type: 2, a: num, b: i });
+        if (!entries.has(on)) entries.put(on, 2, num, i);
       }
     } catch (err) {
       if (!(err instanceof AnalysisError) || err.code === 'ANALYSIS_LIMIT' || err.code === 'ANALYSIS_ABORTED') throw err;
