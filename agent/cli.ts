@@ -22,6 +22,7 @@ ${AGENT_CONNECTION_USAGE}
   --name NAME               this agent's name (default: the host name); keep it stable
   --watermark-key-file F    site key for the watermark's HMAC signature
   --concurrency N           jobs analysed at once (default 4)
+  --reconnect-max SECONDS   longest wait between reconnection attempts (default 30)
   --log-level LEVEL         debug, info, warn or error (default info)
 
 CUPS is reached through CUPS_SERVER (host:port or a socket path) or the local socket;
@@ -36,6 +37,7 @@ const OPTIONS = {
   'watermark-key-file': { type: 'string' },
   concurrency: { type: 'string' },
   'log-level': { type: 'string' },
+  'reconnect-max': { type: 'string' },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -54,6 +56,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error`);
     const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
     if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) throw new UsageError('--concurrency must be an integer from 1 to 64');
+    const reconnectMax = values['reconnect-max'] === undefined ? undefined : Number(values['reconnect-max']);
+    if (reconnectMax !== undefined && !(reconnectMax >= 0.1 && reconnectMax <= 3600)) throw new UsageError('--reconnect-max must be between 0.1 and 3600 seconds');
     let watermarkKey: Uint8Array | undefined;
     if (values['watermark-key-file'] !== undefined) {
       watermarkKey = readFileSync(values['watermark-key-file']);
@@ -76,6 +80,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(values.name ? { name: values.name } : {}),
       ...(watermarkKey ? { watermarkKey } : {}),
       ...(concurrency ? { concurrency } : {}),
+      ...(reconnectMax ? { reconnectMaxMs: Math.round(reconnectMax * 1000), reconnectMinMs: Math.min(1000, Math.round(reconnectMax * 1000)) } : {}),
     });
 
     let stopping: Promise<void> | undefined;

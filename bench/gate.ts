@@ -1,0 +1,122 @@
+// Bench of the gate: what printgate adds to a print job, on one private CUPS rig.
+//
+//   npm run bench:gate [-- --jobs 60 --idle-seconds 30 --json]
+//
+// Two queues on the same ippeveprinter virtual printer: `open` (plain CUPS) and `lab`
+// (attached to printgate: the job waits at the gate until the agent, after analysing the
+// document and asking a real `printgate server`, moves it to the release queue). For a
+// 10-page PDF, one job at a time, the latency is measured from `lp` returning to the
+// virtual printer's hook having the document (the hook writes its own millisecond clock).
+// Added latency = lab - open, at p50 and p99. Then the agent's idle cost: RSS, and CPU
+// time from /proc/<pid>/stat (utime+stime) over --idle-seconds with no jobs.
+
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { startCupsRig } from '../test/helpers/cups-rig.ts';
+import { startServer, startAgent, rssBytes, cpuTicks } from '../test/helpers/agent-stack.ts';
+import { CupsClient } from '../platform/cups/client.ts';
+import { attach } from '../platform/cups/attach.ts';
+
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '60' },
+    warmup: { type: 'string', default: '5' },
+    'idle-seconds': { type: 'string', default: '30' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const JOBS = Number(values.jobs);
+const WARMUP = Number(values.warmup);
+const IDLE_S = Number(values['idle-seconds']);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+async function tenPages(): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (let i = 0; i < 10; i++) {
+    const page = doc.addPage([595.28, 841.89]);
+    for (let l = 0; l < 40; l++) page.drawText(`Page ${i + 1}, line ${l + 1}: the quick brown fox jumps over the lazy dog.`, { x: 50, y: 800 - l * 18, size: 10, font });
+  }
+  return doc.save();
+}
+
+async function main(): Promise<void> {
+  const rig = await startCupsRig({ queues: ['open', 'lab'] });
+  const stops: Array<() => Promise<unknown>> = [() => rig.stop()];
+  try {
+    const admin = new CupsClient({ server: rig.env.CUPS_SERVER, stateDir: rig.env.CUPS_STATEDIR, user: 'root' });
+    await attach({ client: admin, stateDir: join(rig.base, 'pgstate') }, 'lab');
+    admin.close();
+
+    const server = await startServer(join(rig.base, 'server-data'));
+    stops.unshift(() => server.stop());
+    const { token } = await server.admin<{ token: string }>('POST', '/agents', { name: 'bench' });
+    await server.admin('POST', '/users', { name: 'alice', balance: '1000000.00' });
+    const agent = await startAgent({
+      server: server.url, token, stateDir: join(rig.base, 'agent-state'), spoolDir: rig.spoolDir, cupsEnv: rig.env, name: 'bench',
+      extra: ['--log-level', 'warn'],
+    });
+    stops.unshift(() => agent.stop());
+    await server.admin('PUT', `/printers/${encodeURIComponent('bench/lab')}/cost`, { simple: '0.01' }).catch(() => undefined);
+
+    const file = join(rig.base, 'ten.pdf');
+    await writeFile(file, await tenPages());
+    let received = 0;
+    const once = async (queue: string): Promise<number> => {
+      await rig.lp(['-d', queue, file], 'alice');
+      const returned = Date.now();
+      const got = await rig.waitForReceived(received + 1, 30_000);
+      received = got.length;
+      return got.at(-1)!.at - returned;
+    };
+    const samples: Record<string, number[]> = { open: [], lab: [] };
+    for (let i = 0; i < WARMUP; i++) { await once('open'); await once('lab'); }
+    // Interleaved, so that drift of the machine affects both alike.
+    for (let i = 0; i < JOBS; i++) {
+      samples.open!.push(await once('open'));
+      samples.lab!.push(await once('lab'));
+    }
+    const open = [...samples.open!].sort((a, b) => a - b);
+    const lab = [...samples.lab!].sort((a, b) => a - b);
+
+    // Idle: let the last job's completion settle, then watch the agent do nothing.
+    await sleep(3000);
+    const rss = rssBytes(agent.pid);
+    const t0 = cpuTicks(agent.pid);
+    await sleep(IDLE_S * 1000);
+    const ticks = cpuTicks(agent.pid) - t0;
+    const rssAfter = rssBytes(agent.pid);
+
+    const result = {
+      jobs: JOBS,
+      document: '10-page PDF',
+      plainCupsMs: { p50: percentile(open, 50), p99: percentile(open, 99) },
+      printgateMs: { p50: percentile(lab, 50), p99: percentile(lab, 99) },
+      addedMs: { p50: percentile(lab, 50) - percentile(open, 50), p99: percentile(lab, 99) - percentile(open, 99) },
+      agentIdle: { rssMB: Math.round((Math.max(rss, rssAfter) / 1048576) * 10) / 10, cpuTicks: ticks, cpuSeconds: ticks / 100, overSeconds: IDLE_S },
+    };
+    if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else {
+      process.stdout.write([
+        `gate bench: ${JOBS} jobs per queue (10-page PDF), lp returned -> document at the virtual printer`,
+        `  plain CUPS   p50 ${result.plainCupsMs.p50} ms   p99 ${result.plainCupsMs.p99} ms`,
+        `  printgate    p50 ${result.printgateMs.p50} ms   p99 ${result.printgateMs.p99} ms`,
+        `  added        p50 ${result.addedMs.p50} ms   p99 ${result.addedMs.p99} ms   (targets: 25 / 100)`,
+        `  agent idle   RSS ${result.agentIdle.rssMB} MB (target <= 80)   CPU ${result.agentIdle.cpuTicks} ticks over ${IDLE_S} s`,
+        '',
+      ].join('\n'));
+    }
+  } finally {
+    for (const stop of stops) await stop().catch(() => undefined);
+  }
+}
+
+await main();
