@@ -222,6 +222,15 @@ t.test('the gate on a real CUPS', { skip }, async (t) => {
     await again.close();
   });
 
+  t.test('an idle spooler costs no CPU (no polling while nothing prints)', async (t) => {
+    await sleep(300); // let the last released job's poll finish
+    const before = process.cpuUsage();
+    await sleep(1000);
+    const used = process.cpuUsage(before);
+    const ms = (used.user + used.system) / 1000;
+    t.ok(ms < 20, `${ms.toFixed(1)} ms of CPU in 1 s idle`);
+  });
+
   t.test('a job the user cancels while held is reported as cancelled', async (t) => {
     const { jobId } = await rig.lp(['-d', 'lab', one], 'erin');
     await rec.job(jobId);
