@@ -296,9 +296,10 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
   }
 
   /**
-   * Cancel, and say why where CUPS lets us: job-state-message is read-only, so the reason
-   * goes in job-message-from-operator (shown by IPP clients) and in front of the job name
-   * (shown by lpq, lpstat -W completed -l and desktop print queues).
+   * Cancel, and say why where CUPS lets us. job-state-message is read-only, but
+   * job-printer-state-message is settable and is what `lpstat -l` prints as "Status:"; the
+   * reason also goes in job-message-from-operator (IPP's own field for it) and in front
+   * of the job name (what desktop print queues and the web interface list).
    */
   async cancel(job: JobRef, reason: string): Promise<SpoolerOutcome> {
     const id = Number(job.spoolerJobId);
@@ -311,7 +312,7 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
     if (finalState(attrs)) return failed('gone', `job ${id} has already ended`);
     const text = clip(reason, 1023);
     try {
-      await ops.setJobAttributes(this.client, id, [a.text('job-message-from-operator', text), a.name('job-name', clip(`[printgate: ${reason}] ${str(attrs, 'job-name')}`, 255))]);
+      await ops.setJobAttributes(this.client, id, [...messageAttrs(text), a.name('job-name', clip(`[printgate: ${reason}] ${str(attrs, 'job-name')}`, 255))]);
     } catch (err) {
       this.emit('warning', asError(err)); // the cancel matters more than the message
     }
@@ -331,7 +332,7 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
     this.held.set(id, { queue: job.queue, spoolerJobId: job.spoolerJobId });
     if (message === undefined) return OK;
     try {
-      await ops.setJobAttributes(this.client, id, [a.text('job-message-from-operator', clip(message, 1023))]);
+      await ops.setJobAttributes(this.client, id, messageAttrs(clip(message, 1023)));
       return OK;
     } catch (err) {
       return outcomeOf(err, id);
@@ -367,6 +368,11 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
       throw err;
     }
   }
+}
+
+/** A message for the user: `lpstat -l` shows job-printer-state-message as "Status:". */
+function messageAttrs(text: string): IppAttribute[] {
+  return [a.text('job-printer-state-message', text), a.text('job-message-from-operator', text)];
 }
 
 function clip(s: string, max: number): string {

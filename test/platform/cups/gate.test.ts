@@ -180,8 +180,8 @@ t.test('the gate on a real CUPS', { skip }, async (t) => {
     const attrs = await ops.getJob(admin, jobId, ['job-message-from-operator', 'job-name', 'job-state']);
     t.equal(str(attrs, 'job-message-from-operator'), 'Not enough credit: 0.40 EUR needed, 0.10 EUR left');
     t.equal(str(attrs, 'job-name'), '[printgate: Not enough credit: 0.40 EUR needed, 0.10 EUR left] thesis');
-    const lpq = (await rig.execAsUser('lpstat', ['-W', 'completed', '-o', 'lab', '-l'])).stdout;
-    t.ok(lpq.length > 0, 'lpstat lists the job');
+    const lpstat = (await rig.execAsUser('lpstat', ['-l', '-W', 'completed', '-o', 'lab'])).stdout;
+    t.match(lpstat, new RegExp(`lab-${jobId} [^\\n]*\\n\\tStatus: Not enough credit: 0\\.40 EUR needed, 0\\.10 EUR left\\n`), 'the user sees the reason in lpstat -l');
     await sleep(300);
     t.equal((await rig.receivedJobs()).length, before, 'nothing printed');
     t.same(await sp.cancel(job, 'again'), { ok: false, reason: 'gone', message: `job ${jobId} has already ended` });
@@ -192,6 +192,7 @@ t.test('the gate on a real CUPS', { skip }, async (t) => {
     const { job } = await rec.job(jobId);
     t.same(await sp.keepHeld(job, 'Waiting for release at the web page'), { ok: true });
     t.equal(str(await ops.getJob(admin, jobId, ['job-message-from-operator']), 'job-message-from-operator'), 'Waiting for release at the web page');
+    t.match((await rig.execAsUser('lpstat', ['-l', '-o', 'lab'])).stdout, /\tStatus: Waiting for release at the web page\n/, 'lpstat -l shows it');
     const before = await stat(job.documentPath);
     const three = await pdf(3, 'replaced');
     t.same(await sp.replaceDocument(job, three), { ok: true });
