@@ -9,7 +9,7 @@ import { mediaName } from '../../../shared/analysis.ts';
 import { AnalysisError, checkBudget } from '../errors.ts';
 import { ByteReader } from '../reader.ts';
 import { BufferSource } from '../source.ts';
-import { PxlLexer, type PxlValue } from './lexer.ts';
+import { PxlLexer, copyValue, type PxlValue } from './lexer.ts';
 import { DeltaRows, PlainRows, RleRows, isColourRgb, jpegComponents, rowBytes, rowHasColour, type ImageFormat, type RowDecoder } from './raster.ts';
 
 // Attribute ids (PCL XL Feature Reference).
@@ -31,6 +31,9 @@ const OP = {
   BeginImage: 0xb0, ReadImage: 0xb1, EndImage: 0xb2, BeginRastPattern: 0xb3, ReadRastPattern: 0xb4,
   EndRastPattern: 0xb5, BeginScan: 0xb6, EndScan: 0xb8, ScanLineRel: 0xb9,
 } as const;
+
+/** Attributes the analysis reads; the values of all others are dropped as they are met. */
+const KEPT = new Set<number>(Object.values(A));
 
 /** Operators that fill with the brush and stroke with the pen. */
 const PAINTS = new Set<number>([OP.PaintPath, OP.Chord, OP.Ellipse, OP.Pie, OP.Rectangle, OP.RoundRectangle]);
@@ -105,42 +108,46 @@ export class PxlInterpreter {
    */
   async run(lexer: PxlLexer, reader: ByteReader, depth = 0): Promise<'esc' | 'eof'> {
     const attrs = new Map<number, PxlValue>();
-    let last: PxlValue | null = null;
+    let pending = false;
     let lastOp = -1;
     let steps = 0;
     for (;;) {
       if ((++steps & 0x3ff) === 0) checkBudget(this.signal, this.deadline, reader.pos);
-      const tok = await lexer.next();
+      const tok = lexer.tryNext() ?? (await lexer.next());
       switch (tok.kind) {
         case 'eof':
           return 'eof';
         case 'esc':
           return 'esc';
         case 'value':
-          last = tok.value;
+          pending = true;
           break;
         case 'attr':
-          if (last === null) throw new AnalysisError('ANALYSIS_MALFORMED', 'PCL XL: attribute id without a value', tok.at);
-          attrs.set(tok.id, last);
-          last = null;
+          if (!pending) throw new AnalysisError('ANALYSIS_MALFORMED', 'PCL XL: attribute id without a value', tok.at);
+          // Only the attributes the analysis reads are kept (copied: the lexer reuses its value).
+          if (KEPT.has(tok.n)) attrs.set(tok.n, copyValue(tok.value));
+          pending = false;
           break;
         case 'op':
-          lastOp = tok.op;
-          await this.operator(tok.op, attrs, tok.at, reader, lexer.littleEndian, depth);
-          attrs.clear();
-          last = null;
+          lastOp = tok.n;
+          if (tok.n === OP.ExecStream) await this.execStream(streamName(attrs.get(A.StreamName)), lexer.littleEndian, depth, tok.at);
+          else this.operator(tok.n, attrs, tok.at);
+          if (attrs.size > 0) attrs.clear();
+          pending = false;
           break;
-        case 'data':
-          if (reader.pos + tok.length > reader.size) {
-            throw new AnalysisError('ANALYSIS_TRUNCATED', `PCL XL: embedded data of ${tok.length} bytes runs past the end of the file`, tok.at);
+        case 'data': {
+          const length = tok.n;
+          if (reader.pos + length > reader.size) {
+            throw new AnalysisError('ANALYSIS_TRUNCATED', `PCL XL: embedded data of ${length} bytes runs past the end of the file`, tok.at);
           }
-          await this.data(lastOp, tok.length, reader, tok.at);
+          await this.data(lastOp, length, reader, tok.at);
           break;
+        }
       }
     }
   }
 
-  private async operator(op: number, attrs: Map<number, PxlValue>, at: number, reader: ByteReader, le: boolean, depth: number): Promise<void> {
+  private operator(op: number, attrs: Map<number, PxlValue>, at: number): void {
     const gs = this.gs;
     switch (op) {
       case OP.BeginSession:
@@ -234,9 +241,6 @@ export class PxlInterpreter {
       case OP.EndStream:
         if (this.streamBeingDefined) this.streams.set(this.streamBeingDefined.name, this.streamBeingDefined.chunks);
         this.streamBeingDefined = null;
-        return;
-      case OP.ExecStream:
-        await this.execStream(streamName(attrs.get(A.StreamName)), le, depth, at);
         return;
       default:
         if (PAINTS.has(op) && ropUsesTexture(gs.rop) && (this.paintIsColour(gs.brush) || this.paintIsColour(gs.pen))) this.markColour();
@@ -401,12 +405,12 @@ function num(v: PxlValue | undefined): number | null {
 }
 
 function streamName(v: PxlValue | undefined): string {
-  return v ? v.v.join(',') : '';
+  return v ? (v.bytes ? Array.from(v.bytes).join(',') : v.v.join(',')) : '';
 }
 
 /** Per palette entry, whether it is colour: RGB triples in an RGB space, gray otherwise. */
 function paletteColours(v: PxlValue, rgb: boolean): boolean[] {
-  const bytes = v.v;
+  const bytes = v.bytes ?? v.v;
   if (!rgb) return new Array<boolean>(bytes.length).fill(false);
   const out: boolean[] = [];
   for (let i = 0; i + 2 < bytes.length; i += 3) out.push(isColourRgb(bytes[i]!, bytes[i + 1]!, bytes[i + 2]!));

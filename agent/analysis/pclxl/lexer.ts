@@ -24,27 +24,42 @@ export interface PxlValue {
   shape: ValueShape;
   /** Low nibble of the tag: 0 ubyte, 1 uint16, 2 uint32, 3 sint16, 4 sint32, 5 real32. */
   elem: number;
-  /** The numbers (1 for a scalar, 2 for xy, 4 for a box, n for an array). */
+  /** The numbers (1 for a scalar, 2 for xy, 4 for a box, n for an array of <= 16). */
   v: number[];
-  /** Raw bytes of a ubyte array (names such as MediaSize "A4", palettes). */
-  bytes?: Uint8Array;
+  /** Raw bytes of a ubyte array of <= 1024 bytes (names such as MediaSize "A4", palettes). */
+  bytes?: Uint8Array | undefined;
 }
 
-export type Token =
-  | { kind: 'value'; value: PxlValue; at: number }
-  | { kind: 'attr'; id: number; at: number }
-  | { kind: 'op'; op: number; at: number }
-  | { kind: 'data'; length: number; at: number }
-  | { kind: 'esc'; at: number }
-  | { kind: 'eof'; at: number };
+/**
+ * One token. The lexer reuses a single Token and a single value object (a stream has
+ * millions of tokens; allocating each was most of the time): copy what must outlive the
+ * next call (copyValue).
+ */
+export interface Token {
+  kind: 'value' | 'attr' | 'op' | 'data' | 'esc' | 'eof';
+  at: number;
+  /** op: the operator tag; attr: the attribute id; data: the data length in bytes. */
+  n: number;
+  /** For kind 'value': the value (valid until the next token). */
+  value: PxlValue;
+}
 
-/** Largest array the lexer decodes into numbers (the specification's arrays are <= 65535). */
-const MAX_ARRAY = 65535;
+export function copyValue(v: PxlValue): PxlValue {
+  return v.bytes ? { shape: v.shape, elem: v.elem, v: v.v.slice(), bytes: v.bytes.slice() } : { shape: v.shape, elem: v.elem, v: v.v.slice() };
+}
+
+/** Bytes kept buffered ahead of the lexer; refilled when fewer than LOW_WATER remain. */
+const WINDOW = 256 * 1024;
+const LOW_WATER = 4096;
+/** Longest ubyte array kept (a 256-entry RGB palette is 768 bytes). */
+const MAX_KEPT_BYTES = 1024;
 
 export class PxlLexer {
   private readonly r: ByteReader;
   private readonly le: boolean;
   private readonly view = new DataView(new ArrayBuffer(4));
+  private readonly val: PxlValue = { shape: 'scalar', elem: 0, v: [] };
+  private readonly tok: Token = { kind: 'eof', at: 0, n: 0, value: this.val };
 
   constructor(reader: ByteReader, littleEndian: boolean) {
     this.r = reader;
@@ -55,11 +70,39 @@ export class PxlLexer {
     return this.le;
   }
 
+  /**
+   * The next token without waiting when the window holds it (the common case), else null:
+   * then call next(). Saves an await per token on the hot path.
+   */
+  tryNext(): Token | null {
+    const r = this.r;
+    if (r.available < LOW_WATER) return null;
+    const t = r.peek(0);
+    if (t >= 0xc8 && t <= 0xcd) return null;
+    return this.scan();
+  }
+
   /** Next token. Embedded data is NOT consumed: the caller reads or skips `length` bytes. */
   async next(): Promise<Token> {
     const r = this.r;
+    // Keep a window buffered so that tokens are decoded without an await per byte; only
+    // arrays longer than the window need a second read.
+    if (r.available < LOW_WATER) await r.ensure(WINDOW);
+    const t = r.peek(0);
+    if (t >= 0xc8 && t <= 0xcd && r.available >= 2) {
+      const size = ELEMENT_SIZE[t & 0x07] ?? 1;
+      const lt = r.peek(1);
+      const len = lt === 0xc0 ? r.peek(2) : lt === 0xc1 ? this.peek16(2) : 0;
+      if (len * size + 8 > r.available) await r.ensure(len * size + 8);
+    }
+    return this.scan();
+  }
+
+  /** Decode one token from the buffered bytes. */
+  private scan(): Token {
+    const r = this.r;
     for (;;) {
-      if ((await r.ensure(1)) < 1) return { kind: 'eof', at: r.pos };
+      if (r.available < 1) return this.emit('eof', r.pos, 0);
       const at = r.pos;
       const t = r.peek(0);
       // White space between tokens (the specification allows these).
@@ -67,81 +110,116 @@ export class PxlLexer {
         r.skip(1);
         continue;
       }
-      if (t === 0x1b) return { kind: 'esc', at };
+      if (t === 0x1b) return this.emit('esc', at, 0);
       if (t >= 0x41 && t <= 0xbf) {
         r.skip(1);
-        return { kind: 'op', op: t, at };
+        return this.emit('op', at, t);
       }
       if (t >= 0xc0 && t <= 0xef) {
         r.skip(1);
-        return { kind: 'value', value: await this.value(t, at), at };
+        this.value(t, at);
+        return this.emit('value', at, 0);
       }
       if (t === TAG.attrUbyte) {
-        await r.need(2, 'an attribute id');
+        this.have(2, 'an attribute id');
         r.skip(1);
-        return { kind: 'attr', id: r.u8(), at };
+        return this.emit('attr', at, r.u8());
       }
       if (t === TAG.attrUint16) {
-        await r.need(3, 'an attribute id');
+        this.have(3, 'an attribute id');
         r.skip(1);
-        return { kind: 'attr', id: this.u16(), at };
+        return this.emit('attr', at, this.u16());
       }
       if (t === TAG.dataLength) {
-        await r.need(5, 'an embedded data length');
+        this.have(5, 'an embedded data length');
         r.skip(1);
-        const length = this.u32();
-        return { kind: 'data', length, at };
+        return this.emit('data', at, this.u32());
       }
       if (t === TAG.dataLengthByte) {
-        await r.need(2, 'an embedded data length');
+        this.have(2, 'an embedded data length');
         r.skip(1);
-        return { kind: 'data', length: r.u8(), at };
+        return this.emit('data', at, r.u8());
       }
       throw new AnalysisError('ANALYSIS_MALFORMED', `PCL XL: unknown tag 0x${t.toString(16)}`, at);
     }
   }
 
-  private async value(tag: number, at: number): Promise<PxlValue> {
+  private emit(kind: Token['kind'], at: number, n: number): Token {
+    const t = this.tok;
+    t.kind = kind;
+    t.at = at;
+    t.n = n;
+    return t;
+  }
+
+  /** The buffered bytes must hold n more (the window is filled, so fewer means the file ends). */
+  private have(n: number, what: string): void {
+    if (this.r.available < n) throw new AnalysisError('ANALYSIS_TRUNCATED', `file ends inside ${what}`, this.r.pos);
+  }
+
+  private peek16(i: number): number {
+    const a = this.r.peek(i);
+    const b = this.r.peek(i + 1);
+    if (a < 0 || b < 0) return 0;
+    return this.le ? a | (b << 8) : (a << 8) | b;
+  }
+
+  /** Decode a value into the reused `val`. */
+  private value(tag: number, at: number): void {
     const r = this.r;
+    const out = this.val;
     const elem = tag & 0x07;
     if ((tag & 0x0f) >= 0x0e || (tag & 0x0f) === 6 || (tag & 0x0f) === 7) throw new AnalysisError('ANALYSIS_MALFORMED', `PCL XL: unknown data type 0x${tag.toString(16)}`, at);
     const size = ELEMENT_SIZE[elem];
     if (size === undefined) throw new AnalysisError('ANALYSIS_MALFORMED', `PCL XL: unknown data type 0x${tag.toString(16)}`, at);
+    out.elem = elem;
+    out.v.length = 0;
+    out.bytes = undefined;
     const group = tag & 0xf0;
     if (group === 0xc0 && (tag & 0x08) === 0) {
-      await r.need(size, 'a value');
-      return { shape: 'scalar', elem, v: [this.elem(elem)] };
+      this.have(size, 'a value');
+      out.shape = 'scalar';
+      out.v.push(this.elem(elem));
+      return;
     }
     if (group === 0xd0 || group === 0xe0) {
       const count = group === 0xd0 ? 2 : 4;
-      await r.need(size * count, 'a value');
-      const v: number[] = [];
-      for (let i = 0; i < count; i++) v.push(this.elem(elem));
-      return { shape: group === 0xd0 ? 'xy' : 'box', elem, v };
+      this.have(size * count, 'a value');
+      out.shape = group === 0xd0 ? 'xy' : 'box';
+      for (let i = 0; i < count; i++) out.v.push(this.elem(elem));
+      return;
     }
     // An array: tag, then its length as a tagged ubyte or uint16 scalar, then the elements.
-    await r.need(2, 'an array length');
+    out.shape = 'array';
+    this.have(2, 'an array length');
     const lt = r.u8();
     let length: number;
     if (lt === 0xc0) length = r.u8();
     else if (lt === 0xc1) {
-      await r.need(2, 'an array length');
+      this.have(2, 'an array length');
       length = this.u16();
-    } else if (lt === 0xc2) {
-      await r.need(4, 'an array length');
-      length = this.u32();
     } else throw new AnalysisError('ANALYSIS_MALFORMED', `PCL XL: bad array length type 0x${lt.toString(16)}`, r.pos - 1);
-    if (length > MAX_ARRAY) throw new AnalysisError('ANALYSIS_LIMIT', `PCL XL: array of ${length} elements`, at);
     const bytes = length * size;
     if (r.pos + bytes > r.size) throw new AnalysisError('ANALYSIS_TRUNCATED', 'PCL XL: array runs past the end of the file', at);
-    await r.need(bytes, 'an array');
+    this.have(bytes, 'an array');
+    // Only short arrays carry what the analysis reads (colours, palettes, paper and stream
+    // names); long ones (text, glyph spacing, points) are passed over without copying.
     if (elem === 0) {
-      const raw = r.bytes(bytes).slice();
-      return { shape: 'array', elem, v: Array.from(raw), bytes: raw };
+      if (bytes > MAX_KEPT_BYTES) {
+        r.skip(bytes);
+        out.bytes = new Uint8Array(0);
+        return;
+      }
+      const raw = r.bytes(bytes);
+      if (length <= 16) for (let i = 0; i < length; i++) out.v.push(raw[i]!);
+      out.bytes = raw;
+      return;
     }
-    const v: number[] = new Array(length);
-    for (let i = 0; i < length; i++) v[i] = this.elem(elem);
-    return { shape: 'array', elem, v };
+    if (length > 16) {
+      r.skip(bytes);
+      return;
+    }
+    for (let i = 0; i < length; i++) out.v.push(this.elem(elem));
   }
 
   private elem(elem: number): number {
