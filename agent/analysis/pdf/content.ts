@@ -8,7 +8,6 @@
 import { AnalysisError } from '../errors.ts';
 import { CMYK, GRAY, isColour, loadColorSpace, PATTERN, RGB, type ColorSpace } from './colorspace.ts';
 import type { PdfDocument } from './document.ts';
-import { decodeFilters } from './filters.ts';
 import { imageIsColour } from './images.ts';
 import { indexOf, isWhite, Lexer } from './lexer.ts';
 import { ContentScanner, op } from './scanner.ts';
@@ -265,7 +264,7 @@ export class ColourAnalyser {
     const key = ref?.num;
     const hit = key !== undefined ? this.imageCache.get(key) : undefined;
     if (hit !== undefined) return hit;
-    const v = await imageIsColour(this.doc, s.dict, () => this.doc.streamData(s), res, s.start);
+    const v = await imageIsColour(this.doc, s.dict, () => this.doc.rawStream(s), res, s.start);
     if (key !== undefined) this.imageCache.set(key, v);
     return v;
   }
@@ -299,7 +298,7 @@ export class ColourAnalyser {
     for (const [k, v] of map) if (v instanceof PdfName && INLINE_VALUES[v.name]) map.set(k, PdfName.of(INLINE_VALUES[v.name]!));
     if (dict.get('ImageMask') === true) return gs.fill;
     const data = b.subarray(dataStart, Math.max(dataStart, end - 1));
-    return imageIsColour(this.doc, dict, async () => decodeFilters(data, dict, this.doc.limits.maxBufferBytes, lx.offset), res, lx.offset, true);
+    return imageIsColour(this.doc, dict, async () => data, res, lx.offset);
   }
 }
 

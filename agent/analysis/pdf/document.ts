@@ -269,6 +269,12 @@ export class PdfDocument {
 
   /** Raw stream bytes, decrypted, then run through the non-image filters. */
   async streamData(s: PdfStream, limit = this.limits.maxBufferBytes): Promise<Decoded> {
+    const raw = await this.rawStream(s);
+    return decodeFilters(raw, s.dict, limit, s.start);
+  }
+
+  /** The stream's bytes as stored (decrypted), with its filter entries resolved. */
+  async rawStream(s: PdfStream): Promise<Uint8Array> {
     this.budget(s.start);
     if (s.length > this.limits.maxBufferBytes) {
       throw new AnalysisError('ANALYSIS_LIMIT', 'stream larger than the buffer limit', s.start);
@@ -283,7 +289,7 @@ export class PdfDocument {
       const v = s.dict.get(k);
       if (v instanceof PdfRef) s.dict.map.set(k, (await this.resolve(v)) ?? null);
     }
-    return decodeFilters(raw, s.dict, limit, s.start);
+    return raw;
   }
 }
 

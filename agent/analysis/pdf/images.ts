@@ -1,21 +1,24 @@
 // Image colour: an image is colour iff one of its pixels is. Gray colour spaces (and
 // Black separations) decide without reading the data; an Indexed image whose palette has
 // no colour entry too. Otherwise the samples are decoded (Flate, LZW, ... with /Decode
-// applied) and scanned until the first colour pixel. JPEG (DCTDecode) data is not fully
-// decoded: one component is gray, and for three or four the DC coefficients (the 8x8
-// block averages) are read, see jpeg.ts. JPEG 2000 is judged by its component count.
+// applied) and scanned until the first colour pixel; Flate images are inflated as a
+// stream and dropped at the first colour row, so a large photo costs little time and
+// memory. JPEG (DCTDecode) data is not fully decoded: one component is gray, and for three
+// or four the DC coefficients (the 8x8 block averages) are read, see jpeg.ts. JPEG 2000
+// is judged by its component count.
 // /SMask is ignored: a soft mask shapes, it does not colour.
 
 import { AnalysisError } from '../errors.ts';
-import { chromaOf, CHROMA_LIMIT, isColour, loadColorSpace, type ColorSpace } from './colorspace.ts';
+import { isColour, loadColorSpace, type ColorSpace } from './colorspace.ts';
 import type { PdfDocument } from './document.ts';
-import type { Decoded } from './filters.ts';
+import { decodeFilters, filterChain } from './filters.ts';
 import { jpegIsColour } from './jpeg.ts';
 import { indexOf } from './lexer.ts';
 import { numbersOf, numOf, type PdfDict } from './objects.ts';
+import { inflateChunks, PixelScanner, RowAssembler } from './pixels.ts';
 
 export async function imageIsColour(
-  doc: PdfDocument, dict: PdfDict, getData: () => Promise<Decoded>, res: PdfDict | undefined, offset: number, inline = false,
+  doc: PdfDocument, dict: PdfDict, getRaw: () => Promise<Uint8Array>, res: PdfDict | undefined, offset: number,
 ): Promise<boolean> {
   const csObj = dict.get('ColorSpace');
   let cs: ColorSpace | undefined;
@@ -31,10 +34,32 @@ export async function imageIsColour(
     if (cs.neutral) return false;
     if (cs.kind === 'indexed' && !paletteHasColour(cs)) return false;
   }
-  void inline;
-  const decoded = await getData();
+  const raw = await getRaw();
   const w = Math.max(0, Math.floor(numOf(await doc.resolve(dict.get('Width'))) ?? 0));
   const h = Math.max(0, Math.floor(numOf(await doc.resolve(dict.get('Height'))) ?? 0));
+  const bpc = numOf(await doc.resolve(dict.get('BitsPerComponent'))) ?? 8;
+  const decode = numbersOf(await doc.resolve(dict.get('Decode')));
+  const chain = filterChain(dict);
+  // The common case, a Flate image: inflate as a stream and stop at the first colour row.
+  if (cs && chain.length === 1 && (chain[0]!.name === 'FlateDecode' || chain[0]!.name === 'Fl')) {
+    if (![1, 2, 4, 8, 16].includes(bpc)) throw new AnalysisError('ANALYSIS_MALFORMED', `image with ${bpc} bits per component`, offset);
+    const scanner = new PixelScanner(w, bpc, cs, decode);
+    const parms = chain[0]!.parms;
+    const type = numOf(parms?.get('Predictor')) ?? 1;
+    const pColors = numOf(parms?.get('Colors')) ?? 1;
+    const pBpc = numOf(parms?.get('BitsPerComponent')) ?? 8;
+    const pred = { type, bpp: Math.max(1, Math.ceil((pColors * pBpc) / 8)) };
+    const rows = new RowAssembler(scanner.rowBytes, pred);
+    let found = false;
+    let n = 0;
+    await inflateChunks(raw, (chunk) => {
+      if ((++n & 15) === 0) doc.budget(offset);
+      found = rows.push(chunk, (row) => rows.rows > h || scanner.row(row, 0));
+      return found;
+    });
+    return found && rows.rows <= h;
+  }
+  const decoded = decodeFilters(raw, dict, doc.limits.maxBufferBytes, offset);
   if (decoded.codec === 'DCTDecode' || decoded.codec === 'DCT') {
     const verdict = jpegIsColour(decoded.data, offset);
     if (verdict === 'gray') return false;
@@ -57,9 +82,7 @@ export async function imageIsColour(
     doc.warn(`image filter /${decoded.codec} not decoded; treated as colour`);
     return true;
   }
-  const bpc = numOf(await doc.resolve(dict.get('BitsPerComponent'))) ?? 8;
   if (![1, 2, 4, 8, 16].includes(bpc)) throw new AnalysisError('ANALYSIS_MALFORMED', `image with ${bpc} bits per component`, offset);
-  const decode = numbersOf(await doc.resolve(dict.get('Decode')));
   return scanPixels(doc, decoded.data, w, h, bpc, cs, decode, offset);
 }
 
@@ -68,63 +91,16 @@ function paletteHasColour(cs: ColorSpace): boolean {
   return false;
 }
 
-/** Scan decoded samples for the first colour pixel. */
+/** Scan fully decoded samples for the first colour pixel. */
 export function scanPixels(
   doc: PdfDocument | undefined, data: Uint8Array, w: number, h: number, bpc: number, cs: ColorSpace, decode: number[] | undefined, offset: number,
 ): boolean {
-  const n = cs.n;
-  const rowBytes = Math.ceil((w * n * bpc) / 8);
-  const rows = Math.min(h, rowBytes > 0 ? Math.floor(data.length / rowBytes) : 0);
-  const limit = (CHROMA_LIMIT * 255) + 1e-9;
-  // Fast paths: 8-bit RGB / CMYK without /Decode.
-  if (bpc === 8 && !decode && (cs.kind === 'rgb' || cs.kind === 'cmyk')) {
-    for (let r = 0; r < rows; r++) {
-      if ((r & 63) === 0) doc?.budget(offset);
-      let p = r * rowBytes;
-      for (let x = 0; x < w; x++, p += n) {
-        let R: number, G: number, B: number;
-        if (n === 3) { R = data[p]!; G = data[p + 1]!; B = data[p + 2]!; }
-        else {
-          const k = data[p + 3]!;
-          R = 255 - Math.min(255, data[p]! + k); G = 255 - Math.min(255, data[p + 1]! + k); B = 255 - Math.min(255, data[p + 2]! + k);
-        }
-        if (chromaOf(R, G, B) > limit) return true;
-      }
-    }
-    return false;
-  }
-  // General path: unpack samples, apply /Decode, convert; memoise per sample tuple.
-  const max = Math.pow(2, bpc) - 1;
-  const dmin: number[] = [];
-  const dmax: number[] = [];
-  for (let k = 0; k < n; k++) {
-    const def = cs.kind === 'indexed' ? [0, max] : cs.kind === 'lab' ? [[0, 100], [-100, 100], [-100, 100]][k]! : [0, 1];
-    dmin.push(decode?.[2 * k] ?? def[0]!);
-    dmax.push(decode?.[2 * k + 1] ?? def[1]!);
-  }
-  const memo = new Map<number, boolean>();
-  const comps = new Array<number>(n).fill(0);
+  const scanner = new PixelScanner(w, bpc, cs, decode);
+  const rb = scanner.rowBytes;
+  const rows = Math.min(h, rb > 0 ? Math.floor(data.length / rb) : 0);
   for (let r = 0; r < rows; r++) {
     if ((r & 63) === 0) doc?.budget(offset);
-    let bit = r * rowBytes * 8;
-    for (let x = 0; x < w; x++) {
-      let key = 0;
-      for (let k = 0; k < n; k++) {
-        let v: number;
-        if (bpc === 8) v = data[bit >> 3]!;
-        else if (bpc === 16) v = (data[bit >> 3]! << 8) | data[(bit >> 3) + 1]!;
-        else v = (data[bit >> 3]! >> (8 - bpc - (bit & 7))) & max;
-        bit += bpc;
-        key = key * (max + 1) + v;
-        comps[k] = dmin[k]! + (v * (dmax[k]! - dmin[k]!)) / max;
-      }
-      let c = memo.get(key);
-      if (c === undefined) {
-        c = isColour(cs, comps);
-        if (memo.size < 65536) memo.set(key, c);
-      }
-      if (c) return true;
-    }
+    if (scanner.row(data, r * rb)) return true;
   }
   return false;
 }

@@ -138,3 +138,25 @@ t.test('a Contents array is one content stream', async (t) => {
   t.same(r.colorPageNumbers, [1]);
   void deflateSync;
 });
+
+t.test('a large Flate image is streamed, not held: beyond the buffer limit, with a predictor', async (t) => {
+  const W = 2000, H = 2000;
+  const rows: Buffer[] = [];
+  for (let y = 0; y < H; y++) {
+    const row = Buffer.alloc(1 + W * 3, 0x80);
+    row[0] = y === 0 ? 0 : 2; // PNG "Up" after the first row: all zero differences
+    if (y > 0) row.fill(0, 1);
+    if (y === H - 1) { row[1 + 3 * (W - 1)] = 0x7f; row[3 * W - 1 + 1] = 0; } // last pixel: R+0x7f, B-0
+    rows.push(row);
+  }
+  const img = deflateSync(Buffer.concat(rows));
+  const build = (w: PdfWriter) => {
+    w.add(Buffer.concat([Buffer.from(`<< /Type /XObject /Subtype /Image /Width ${W} /Height ${H} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /DecodeParms << /Predictor 12 /Colors 3 /Columns ${W} >> /Length ${img.length} >>\nstream\n`), img, Buffer.from('\nendstream')]));
+  };
+  const w = new PdfWriter();
+  build(w);
+  w.page({ content: 'q 100 0 0 100 0 0 cm /I Do Q', resources: '<< /XObject << /I 3 0 R >> >>' });
+  const limits = { ...DEFAULT_LIMITS, maxBufferBytes: 4 << 20 };
+  const r = await pdfParser.analyze(new BufferSource(w.build()), { limits });
+  t.same(r.colorPageNumbers, [1], 'the colour pixel in the last row is found');
+});

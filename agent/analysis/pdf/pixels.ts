@@ -1,0 +1,185 @@
+// Pixel scanning for image colour, one row at a time, so a large image can be checked as it
+// is inflated and dropped at its first colour pixel. Rows are unpacked for any bit depth,
+// /Decode is applied, and each pixel goes through the colour space (memoised per sample
+// tuple); 8-bit RGB and CMYK without /Decode take a direct path. `RowAssembler` turns
+// inflated chunks into whole rows and undoes PNG/TIFF predictors on the way.
+
+import * as zlib from 'node:zlib';
+import { chromaOf, CHROMA_LIMIT, isColour, type ColorSpace } from './colorspace.ts';
+
+const LIMIT255 = CHROMA_LIMIT * 255 + 1e-9;
+
+export class PixelScanner {
+  readonly rowBytes: number;
+  private readonly w: number;
+  private readonly n: number;
+  private readonly bpc: number;
+  private readonly cs: ColorSpace;
+  private readonly fast: boolean;
+  private readonly max: number;
+  private readonly dmin: number[] = [];
+  private readonly dmax: number[] = [];
+  private readonly memo = new Map<number, boolean>();
+  private readonly comps: number[];
+
+  constructor(w: number, bpc: number, cs: ColorSpace, decode: number[] | undefined) {
+    this.w = w;
+    this.n = cs.n;
+    this.bpc = bpc;
+    this.cs = cs;
+    this.rowBytes = Math.ceil((w * cs.n * bpc) / 8);
+    this.fast = bpc === 8 && !decode && (cs.kind === 'rgb' || cs.kind === 'cmyk');
+    this.max = Math.pow(2, bpc) - 1;
+    for (let k = 0; k < this.n; k++) {
+      const def = cs.kind === 'indexed' ? [0, this.max] : cs.kind === 'lab' ? [[0, 100], [-100, 100], [-100, 100]][k]! : [0, 1];
+      this.dmin.push(decode?.[2 * k] ?? def[0]!);
+      this.dmax.push(decode?.[2 * k + 1] ?? def[1]!);
+    }
+    this.comps = new Array<number>(this.n).fill(0);
+  }
+
+  /** Scan one row starting at d[off]; true when it holds a colour pixel. */
+  row(d: Uint8Array, off: number): boolean {
+    const { w, n } = this;
+    if (this.fast) {
+      let p = off;
+      for (let x = 0; x < w; x++, p += n) {
+        let R: number, G: number, B: number;
+        if (n === 3) { R = d[p]!; G = d[p + 1]!; B = d[p + 2]!; }
+        else {
+          const k = d[p + 3]!;
+          R = 255 - Math.min(255, d[p]! + k); G = 255 - Math.min(255, d[p + 1]! + k); B = 255 - Math.min(255, d[p + 2]! + k);
+        }
+        if (chromaOf(R, G, B) > LIMIT255) return true;
+      }
+      return false;
+    }
+    const { bpc, max, dmin, dmax, comps, memo } = this;
+    let bit = off * 8;
+    for (let x = 0; x < w; x++) {
+      let key = 0;
+      for (let k = 0; k < n; k++) {
+        let v: number;
+        if (bpc === 8) v = d[bit >> 3]!;
+        else if (bpc === 16) v = (d[bit >> 3]! << 8) | d[(bit >> 3) + 1]!;
+        else v = (d[bit >> 3]! >> (8 - bpc - (bit & 7))) & max;
+        bit += bpc;
+        key = key * (max + 1) + v;
+        comps[k] = dmin[k]! + (v * (dmax[k]! - dmin[k]!)) / max;
+      }
+      let c = memo.get(key);
+      if (c === undefined) {
+        c = isColour(this.cs, comps);
+        if (memo.size < 65536) memo.set(key, c);
+      }
+      if (c) return true;
+    }
+    return false;
+  }
+}
+
+export interface Predictor {
+  /** 1 none, 2 TIFF, 10-15 PNG. */
+  type: number;
+  /** Bytes per pixel for the predictor (at least 1). */
+  bpp: number;
+}
+
+/** Collects inflated bytes into rows (undoing a predictor) and hands each to `onRow`. */
+export class RowAssembler {
+  private readonly rowBytes: number;
+  private readonly pred: Predictor;
+  private readonly stride: number;
+  private buf: Uint8Array;
+  private fill = 0;
+  private prev: Uint8Array;
+  rows = 0;
+
+  constructor(rowBytes: number, pred: Predictor) {
+    this.rowBytes = rowBytes;
+    this.pred = pred;
+    this.stride = rowBytes + (pred.type >= 10 ? 1 : 0);
+    this.buf = new Uint8Array(this.stride);
+    this.prev = new Uint8Array(rowBytes);
+  }
+
+  /** Feed bytes; returns true as soon as onRow does (stop). */
+  push(chunk: Uint8Array, onRow: (row: Uint8Array) => boolean): boolean {
+    let i = 0;
+    while (i < chunk.length) {
+      const take = Math.min(this.stride - this.fill, chunk.length - i);
+      this.buf.set(chunk.subarray(i, i + take), this.fill);
+      this.fill += take;
+      i += take;
+      if (this.fill === this.stride) {
+        this.fill = 0;
+        const row = this.unpredict();
+        this.rows++;
+        if (onRow(row)) return true;
+      }
+    }
+    return false;
+  }
+
+  private unpredict(): Uint8Array {
+    const { pred, rowBytes } = this;
+    if (pred.type < 2) return this.buf;
+    const bpp = pred.bpp;
+    const cur = new Uint8Array(rowBytes);
+    if (pred.type === 2) {
+      cur.set(this.buf.subarray(0, rowBytes));
+      for (let i = bpp; i < rowBytes; i++) cur[i] = (cur[i]! + cur[i - bpp]!) & 0xff;
+    } else {
+      const type = this.buf[0]!;
+      const src = this.buf.subarray(1);
+      const prev = this.prev;
+      for (let i = 0; i < rowBytes; i++) {
+        const a = i >= bpp ? cur[i - bpp]! : 0;
+        const b = prev[i]!;
+        const c = i >= bpp ? prev[i - bpp]! : 0;
+        let v = src[i]!;
+        if (type === 1) v += a;
+        else if (type === 2) v += b;
+        else if (type === 3) v += (a + b) >> 1;
+        else if (type === 4) {
+          const p = a + b - c;
+          const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+          v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+        }
+        cur[i] = v & 0xff;
+      }
+    }
+    this.prev = cur;
+    return cur;
+  }
+}
+
+/**
+ * Inflate `data` as a stream, handing chunks to `onChunk` until it returns true (then the
+ * rest is never inflated). Damaged data ends the stream quietly: what came out counts.
+ */
+export function inflateChunks(data: Uint8Array, onChunk: (chunk: Uint8Array) => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const z = zlib.createInflate({ finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize: 64 * 1024 });
+    let done = false;
+    const finish = (err?: unknown) => {
+      if (done) return;
+      done = true;
+      if (err !== undefined) reject(err); else resolve();
+    };
+    z.on('data', (c: Buffer) => {
+      if (done) return;
+      try {
+        if (onChunk(c)) { z.destroy(); finish(); }
+      } catch (e) {
+        // A budget or limit error from the scanner: stop inflating and report it.
+        z.destroy();
+        finish(e);
+      }
+    });
+    z.on('end', () => finish());
+    z.on('error', () => { z.destroy(); finish(); });
+    z.on('close', () => finish());
+    z.end(data);
+  });
+}
