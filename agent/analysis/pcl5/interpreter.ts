@@ -2,8 +2,9 @@
 // form feed, on ESC E / page size / paper source / orientation / duplex changes when the
 // page has marks, and at the end of the job when marks remain. Colour comes from what is
 // painted: text and rules in the foreground colour, raster rows through the palette or as
-// direct pixels, HP-GL/2 drawing with a colour pen. Binary data blocks are skipped by
-// their stated length (checked against the file) unless their pixels must be looked at.
+// direct pixels, HP-GL/2 drawing with a colour pen, macros (and overlays) by what their
+// definition painted. Binary data blocks are skipped by their stated length (checked
+// against the file) unless their pixels must be looked at.
 
 import { AnalysisError, checkBudget } from '../errors.ts';
 import type { ByteReader } from '../reader.ts';
@@ -45,6 +46,11 @@ export class Pcl5Interpreter {
   private readonly raster = new RasterDecoder(() => this.palette);
   private hpgl: HpglScanner | null = null;
   private readonly hpglScanner: HpglScanner;
+  /** Macros (ESC&f#Y id, ESC&f#X control): what each one paints, not its commands. */
+  private readonly macros = new Map<number, { marks: boolean; colour: boolean }>();
+  private macroId = 0;
+  private defining: { id: number; marks: boolean; colour: boolean } | null = null;
+  private overlay: { marks: boolean; colour: boolean } | null = null;
   private vA = 0;
   private vB = 0;
   private vC = 0;
@@ -102,13 +108,21 @@ export class Pcl5Interpreter {
   }
 
   private mark(colour: boolean): void {
+    if (this.defining) {
+      // Inside a macro definition nothing is printed yet: remember it for the macro.
+      this.defining.marks = true;
+      if (colour) this.defining.colour = true;
+      return;
+    }
     this.marks = true;
     if (colour) this.colour = true;
   }
 
   /** End the current page: always for FF, only when marked for the other ejecting commands. */
   private eject(always: boolean): void {
+    if (this.defining) return;
     if (!always && !this.marks) return;
+    if (this.overlay?.colour) this.colour = true;
     this.pages.push({ colour: this.colour, media: this.media, copies: this.copies, duplex: this.duplex });
     if (this.pages.length > this.maxPages) throw new AnalysisError('ANALYSIS_LIMIT', `more than ${this.maxPages} pages`, 0);
     this.marks = false;
@@ -130,6 +144,40 @@ export class Pcl5Interpreter {
     this.raster.width = null;
     this.raster.encoding = { kind: 'index-plane', planes: 1 };
     this.hpgl = null;
+    this.overlay = null;
+    this.defining = null;
+  }
+
+  /** ESC&f#X: 0 start / 1 stop a definition, 2 execute, 3 call, 4/5 overlay on/off, 6-8 delete. */
+  private macroControl(v: number): void {
+    switch (v) {
+      case 0:
+        this.defining = { id: this.macroId, marks: false, colour: false };
+        return;
+      case 1:
+        if (this.defining) this.macros.set(this.defining.id, { marks: this.defining.marks, colour: this.defining.colour });
+        this.defining = null;
+        return;
+      case 2:
+      case 3: {
+        const m = this.macros.get(this.macroId);
+        if (m?.marks) this.mark(m.colour);
+        return;
+      }
+      case 4:
+        this.overlay = this.macros.get(this.macroId) ?? null;
+        return;
+      case 5:
+        this.overlay = null;
+        return;
+      case 6:
+      case 7:
+        this.macros.clear();
+        return;
+      case 8:
+        this.macros.delete(this.macroId);
+        return;
+    }
   }
 
   private async command(c: Extract<Pcl5Token, { kind: 'cmd' }>, reader: ByteReader): Promise<void> {
@@ -143,6 +191,12 @@ export class Pcl5Interpreter {
       case '%B': // enter HP-GL/2
         this.hpgl = this.hpglScanner;
         this.hpgl.enter();
+        return;
+      case '&fY':
+        this.macroId = Math.floor(v);
+        return;
+      case '&fX':
+        this.macroControl(Math.floor(v));
         return;
       case '%A': // back to PCL
         this.hpgl = null;

@@ -132,6 +132,23 @@ t.test('HP-GL/2 pens and labels', async (t) => {
   t.same(r.colorPageNumbers, [1, 5]);
 });
 
+t.test('macros and overlays', async (t) => {
+  const cid = bin(`${E}*v6W`, [0, 1, 3, 8, 8, 8]);
+  const r = await run(bin(
+    `${E}E`, cid,
+    `${E}&f7y0X${E}*v1Sred logo${E}&f1X`, // macro 7 paints in index 1 (red by default); defining prints nothing
+    `${E}&f8y0X${E}*v0Sblack${E}&f1X`, // macro 8 paints black
+    `${E}&f8y3X`, // 1: call macro 8
+    `${E}&f7y2X`, // 2: execute macro 7
+    `${E}&f7y4Xtext`, // 3: overlay macro 7 on a text page
+    ``, // 4: a blank page still gets the overlay
+    `${E}&f5Xplain`, // 5: overlay off
+  ));
+  t.equal(r.pages, 5);
+  t.same(r.colorPageNumbers, [2, 3, 4]);
+  t.equal((await run(`${E}E${E}&f1y0Xtext${E}&f1X`)).pages, 0, 'a form feed inside a definition is not a page');
+});
+
 t.test('lengths that lie and truncation give typed errors', async (t) => {
   t.equal(await codeOf(run(`${E}E${E}*b99999W12`)), 'ANALYSIS_TRUNCATED');
   t.equal(await codeOf(run(`${E}E${E}(s2000000000W`)), 'ANALYSIS_TRUNCATED');
