@@ -8,7 +8,7 @@
 // The text is gray (no chroma), so stamping never turns a grayscale page into a colour one.
 
 import { createHmac } from 'node:crypto';
-import { PDFDocument, StandardFonts, degrees, grayscale } from 'pdf-lib';
+import type { PDFDocument } from 'pdf-lib';
 
 export interface WatermarkFields {
   user: string;
@@ -83,6 +83,8 @@ export async function stampPdf(bytes: Uint8Array, fields: WatermarkFields, optio
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes.length > maxBytes) return { ok: false, reason: 'too-large', message: `document of ${bytes.length} bytes is over the ${maxBytes}-byte watermark limit` };
   if (!isPdf(bytes)) return { ok: false, reason: 'not-pdf', message: 'document is not a PDF' };
+  // pdf-lib is loaded on first use: an agent whose printers never stamp does not carry it.
+  const { PDFDocument, StandardFonts, degrees, grayscale } = await import('pdf-lib');
   let doc: PDFDocument;
   try {
     doc = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: false });
