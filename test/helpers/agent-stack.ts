@@ -27,8 +27,12 @@ export interface Proc {
   readonly exited: Promise<number | null>;
 }
 
-function start(args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Run the built copy (dist/, what an installed package runs) instead of the sources. */
+const BUILT_RUNNER = `const m = await import(${JSON.stringify(join(ROOT, 'dist/cli/main.js'))}); process.exitCode = await m.main(process.argv.slice(1));`;
+
+function start(args: string[], env: NodeJS.ProcessEnv, built = false): Proc {
+  const entry = built ? ['--input-type=module', '-e', BUILT_RUNNER] : [BIN];
+  const child = spawn(process.execPath, [...entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.length > 4_000_000) out = out.slice(-2_000_000); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); if (out.length > 4_000_000) out = out.slice(-2_000_000); });
@@ -104,6 +108,8 @@ export interface AgentProcOptions {
   cupsEnv: { CUPS_SERVER: string; CUPS_STATEDIR: string };
   name?: string;
   extra?: string[];
+  /** Run dist/ (after `npm run build`) rather than the TypeScript sources. */
+  built?: boolean;
 }
 
 /** Start `printgate agent` and wait until it logs "agent started". */
@@ -111,7 +117,7 @@ export async function startAgent(o: AgentProcOptions): Promise<Proc> {
   const proc = start([
     'agent', '--server', o.server, '--cups-spool-dir', o.spoolDir, '--state-dir', o.stateDir,
     '--name', o.name ?? 'rig-agent', ...(o.extra ?? []),
-  ], { ...o.cupsEnv, PRINTGATE_AGENT_TOKEN: o.token });
+  ], { ...o.cupsEnv, PRINTGATE_AGENT_TOKEN: o.token }, o.built);
   const deadline = Date.now() + 20_000;
   while (!proc.output().includes('"agent started"')) {
     if (proc.child.exitCode !== null) throw new Error(`printgate agent exited: ${proc.output()}`);
