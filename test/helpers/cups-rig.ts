@@ -206,7 +206,8 @@ d="${out}/$(date +%s%N)-$$"
 mkdir -p "$d"
 env | grep '^IPP_' > "$d/attrs" || true
 cp "$1" "$d/document"
-date +%s%3N > "$d/done"
+date +%s%3N > "$d/done.tmp"
+mv "$d/done.tmp" "$d/done"
 `;
 
 export async function startCupsRig(options: CupsRigOptions = {}): Promise<CupsRig> {
