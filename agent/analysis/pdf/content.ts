@@ -1,7 +1,7 @@
 // Content-stream colour analysis: interpret just enough of a page's content (colour
 // operators, painting operators, q/Q, text render mode, XObjects, shadings, patterns,
-// inline images) to answer "does this page paint non-neutral colour?". A colour that is
-// set but replaced before anything is painted with it does not count. The walk stops at
+// inline images, optional content) to answer "does this page paint non-neutral colour?".
+// A colour that is set but replaced before anything is painted with it does not count. The walk stops at
 // the first colour painted. Form XObjects and patterns recurse with a depth and cycle
 // guard; their verdicts are cached per object and per inherited colour state.
 
@@ -12,6 +12,7 @@ import { imageIsColour } from './images.ts';
 import { indexOf, isWhite, Lexer } from './lexer.ts';
 import { ContentScanner, op } from './scanner.ts';
 import { dictOf, nameOf, numOf, PdfDict, PdfName, PdfOp, PdfRef, PdfStream, type PdfObj } from './objects.ts';
+import type { OptionalContent } from './optional.ts';
 import { shadingIsColour } from './shading.ts';
 
 interface GState {
@@ -40,8 +41,15 @@ export class ColourAnalyser {
   private readonly shadingCache = new Map<number, boolean>();
   private readonly active = new Set<number>();
 
-  constructor(doc: PdfDocument) {
+  private readonly oc: OptionalContent | undefined;
+
+  constructor(doc: PdfDocument, oc?: OptionalContent) {
     this.doc = doc;
+    this.oc = oc;
+  }
+
+  private async ocHidden(d: PdfDict): Promise<boolean> {
+    return this.oc !== undefined && d.has('OC') && this.oc.isHidden(d.get('OC'));
   }
 
   /** The last page's content could not be read to its end (decided on what was read). */
@@ -88,6 +96,7 @@ export class ColourAnalyser {
       const d = dictOf(await this.doc.resolve(a));
       if (!d) continue;
       const flags = numOf(await this.doc.resolve(d.get('F'))) ?? 0;
+      if (await this.ocHidden(d)) continue;
       // Print flag (bit 3) set and Hidden (bit 2) clear, else the annotation does not print.
       if ((flags & 4) === 0 || (flags & 2) !== 0) continue;
       const ap = dictOf(await this.doc.resolve(d.get('AP')));
@@ -138,6 +147,9 @@ export class ColourAnalyser {
     let gs = start;
     const saved: GState[] = [];
     let count = 0;
+    // Marked content: one entry per open BDC/BMC, true when it opened a hidden layer.
+    const marked: boolean[] = [];
+    let hidden = 0;
     for (;;) {
       const before = sc.pos;
       const code = sc.next();
@@ -147,17 +159,17 @@ export class ColourAnalyser {
       switch (code) {
         // --- painting ---
         case OP.f: case OP.F: case OP.fs:
-          if (gs.fill) return true;
+          if (gs.fill && hidden === 0) return true;
           break;
         case OP.S: case OP.s:
-          if (gs.stroke) return true;
+          if (gs.stroke && hidden === 0) return true;
           break;
         case OP.B: case OP.Bs: case OP.b: case OP.bs:
-          if (gs.fill || gs.stroke) return true;
+          if ((gs.fill || gs.stroke) && hidden === 0) return true;
           break;
         case OP.Tj: case OP.TJ: case OP.quote: case OP.dquote: {
           const m = gs.tr;
-          if (m !== 3 && m !== 7) {
+          if (m !== 3 && m !== 7 && hidden === 0) {
             const fills = m === 0 || m === 2 || m === 4 || m === 6;
             const strokes = m === 1 || m === 2 || m === 5 || m === 6;
             if ((fills && gs.fill) || (strokes && gs.stroke)) return true;
@@ -195,12 +207,26 @@ export class ColourAnalyser {
           break;
         }
         // --- shadings, XObjects, inline images ---
+        // --- optional content ---
+        case OP.BDC: {
+          let off = false;
+          if (this.oc && sc.firstNameIs('OC')) {
+            const { ref, obj } = await this.resource(res, 'Properties', nameObj(sc));
+            off = await this.oc.isHidden(ref ?? obj);
+          }
+          if (marked.length < 1024) { marked.push(off); if (off) hidden++; }
+          break;
+        }
+        case OP.BMC: if (marked.length < 1024) marked.push(false); break;
+        case OP.EMC: if (marked.pop()) hidden--; break;
         case OP.sh: {
+          if (hidden > 0) break;
           const { ref, obj } = await this.resource(res, 'Shading', nameObj(sc));
           if (obj !== undefined && await this.shading(ref, obj, res)) return true;
           break;
         }
         case OP.Do: {
+          if (hidden > 0) break;
           const { ref, obj } = await this.resource(res, 'XObject', nameObj(sc));
           if (obj instanceof PdfStream && await this.xobject(ref, obj, res, gs, depth)) return true;
           break;
@@ -210,7 +236,7 @@ export class ColourAnalyser {
           lx.pos = sc.pos;
           const colour = await this.inlineImage(lx, res, gs);
           sc.pos = Math.max(sc.pos + 1, lx.pos);
-          if (colour) return true;
+          if (colour && hidden === 0) return true;
           break;
         }
         default: break;
@@ -257,6 +283,7 @@ export class ColourAnalyser {
 
   private async xobject(ref: PdfRef | undefined, s: PdfStream, res: PdfDict | undefined, gs: GState, depth: number): Promise<boolean> {
     const sub = nameOf(s.dict.get('Subtype'));
+    if (await this.ocHidden(s.dict)) return false; // on a layer that does not print
     if (sub === 'Form') return this.form(s, res, gs, depth);
     if (sub !== 'Image') return false;
     const mask = s.dict.get('ImageMask') === true || s.dict.get('IM') === true;
@@ -328,7 +355,7 @@ const OP = {
   f: op('f'), F: op('F'), fs: op('f*'), S: op('S'), s: op('s'), B: op('B'), Bs: op('B*'), b: op('b'), bs: op('b*'),
   Tj: op('Tj'), TJ: op('TJ'), quote: op("'"), dquote: op('"'), Tr: op('Tr'), q: op('q'), Q: op('Q'),
   g: op('g'), G: op('G'), rg: op('rg'), RG: op('RG'), k: op('k'), K: op('K'), cs: op('cs'), CS: op('CS'),
-  sc: op('sc'), scn: op('scn'), SC: op('SC'), SCN: op('SCN'), sh: op('sh'), Do: op('Do'), BI: op('BI'),
+  sc: op('sc'), scn: op('scn'), SC: op('SC'), SCN: op('SCN'), sh: op('sh'), Do: op('Do'), BI: op('BI'), BDC: op('BDC'), BMC: op('BMC'), EMC: op('EMC'),
 } as const;
 
 function joinWithSpace(parts: Uint8Array[]): Uint8Array {

@@ -11,6 +11,7 @@ import type { AnalyzeOptions, Parser } from '../types.ts';
 import { ColourAnalyser } from './content.ts';
 import { PdfDocument } from './document.ts';
 import { indexOf, lastIndexOf } from './lexer.ts';
+import { OptionalContent } from './optional.ts';
 import { linearizedPageCount, pageContents, walkPages } from './pages.ts';
 
 function sniff(head: Uint8Array, tail: Uint8Array): number {
@@ -25,7 +26,7 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
   const deadline = Date.now() + options.limits.maxMillis;
   const doc = await PdfDocument.open(source, { limits: options.limits, signal: options.signal, deadline });
   const canColour = !doc.encrypted || doc.decryptor !== undefined;
-  const analyser = canColour ? new ColourAnalyser(doc) : undefined;
+  const analyser = canColour ? new ColourAnalyser(doc, await OptionalContent.load(doc)) : undefined;
   const flags: boolean[] = [];
   const pageMedia: string[] = [];
   let pages: number | null = 0;

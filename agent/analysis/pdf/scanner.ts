@@ -33,6 +33,9 @@ export class ContentScanner {
   /** Byte range of the last name operand (after the '/'); nameStart < 0 when none. */
   nameStart = -1;
   nameEnd = -1;
+  /** Byte range of the first name operand (the tag of BDC). */
+  firstNameStart = -1;
+  firstNameEnd = -1;
   /** Start of the current operator keyword, for error messages. */
   opStart = 0;
 
@@ -77,6 +80,7 @@ export class ContentScanner {
         case 0x2f: { // name
           let e = p + 1;
           while (e < n && CLASS[b[e]!] === 0) e++;
+          if (this.nameStart < 0) { this.firstNameStart = p + 1; this.firstNameEnd = e; }
           this.nameStart = p + 1;
           this.nameEnd = e;
           p = e;
@@ -108,6 +112,14 @@ export class ContentScanner {
   reset(): void {
     this.count = 0;
     this.nameStart = -1;
+    this.firstNameStart = -1;
+  }
+
+  /** Whether the first name operand is exactly `s` (ASCII). */
+  firstNameIs(s: string): boolean {
+    if (this.firstNameStart < 0 || this.firstNameEnd - this.firstNameStart !== s.length) return false;
+    for (let i = 0; i < s.length; i++) if (this.buf[this.firstNameStart + i] !== s.charCodeAt(i)) return false;
+    return true;
   }
 
   private number(start: number): number {

@@ -160,3 +160,17 @@ t.test('a large Flate image is streamed, not held: beyond the buffer limit, with
   const r = await pdfParser.analyze(new BufferSource(w.build()), { limits });
   t.same(r.colorPageNumbers, [1], 'the colour pixel in the last row is found');
 });
+
+t.test('optional content as printed: /AS print usage overrides the default state', async (t) => {
+  const w = new PdfWriter();
+  const screen = w.add('<< /Type /OCG /Name (screen) /Usage << /Print << /PrintState /OFF >> >> >>');
+  const print = w.add('<< /Type /OCG /Name (print) /Usage << /Print << /PrintState /ON >> >> >>');
+  const res = `<< /Properties << /S ${screen} 0 R /P ${print} 0 R >> >>`;
+  w.page({ content: `/OC /S BDC 1 0 0 rg${BOX}EMC`, resources: res });
+  w.page({ content: `/OC /P BDC 1 0 0 rg${BOX}EMC`, resources: res });
+  w.page({ content: `/OC /P BDC EMC 1 0 0 rg /OC /S BDC /Span BMC EMC${BOX}EMC`, resources: res });
+  w.page({ content: `/OC /S BDC EMC 1 0 0 rg${BOX}`, resources: res });
+  const oc = `/OCProperties << /OCGs [${screen} 0 R ${print} 0 R] /D << /OFF [${print} 0 R] /AS [<< /Event /Print /OCGs [${screen} 0 R ${print} 0 R] /Category [/Print] >>] >> >>`;
+  const r = await pdfParser.analyze(new BufferSource(w.build(oc)), { limits: DEFAULT_LIMITS });
+  t.same(r.colorPageNumbers, [2, 4], 'screen-only hidden, print-only shown, nesting and EMC respected');
+});
