@@ -26,11 +26,13 @@ export function isColourRgb(r: number, g: number, b: number): boolean {
  * order does not matter for the rule), with an optional black at oK (-1: none).
  */
 export function rgbLikeCheck(stride: number, o0: number, o1: number, o2: number, oK = -1): UnitCheck {
+  if (oK < 0 && stride === 3 && o0 === 0 && o1 === 1 && o2 === 2) return rgb8Check;
   if (oK < 0) {
     return (buf, off, n) => {
       const end = off + n * stride;
       for (let p = off; p < end; p += stride) {
         const a = buf[p + o0]!, b = buf[p + o1]!, c = buf[p + o2]!;
+        if (((a ^ b) | (b ^ c)) === 0) continue; // exact gray, the common case
         const mx = a > b ? (a > c ? a : c) : b > c ? b : c;
         const mn = a < b ? (a < c ? a : c) : b < c ? b : c;
         if (mx - mn > GRAY_CHROMA) return true;
@@ -53,6 +55,19 @@ export function rgbLikeCheck(stride: number, o0: number, o1: number, o2: number,
     }
     return false;
   };
+}
+
+/** Packed 8-bit RGB, the most common raster layout: a dedicated loop the JIT keeps tight. */
+function rgb8Check(buf: Uint8Array, off: number, n: number): boolean {
+  const end = off + n * 3;
+  for (let p = off; p < end; p += 3) {
+    const r = buf[p]!, g = buf[p + 1]!, b = buf[p + 2]!;
+    if (((r ^ g) | (g ^ b)) === 0) continue;
+    const mx = r > g ? (r > b ? r : b) : g > b ? g : b;
+    const mn = r < g ? (r < b ? r : b) : g < b ? g : b;
+    if (mx - mn > GRAY_CHROMA) return true;
+  }
+  return false;
 }
 
 /** Lab with a and b stored offset by 128 (CUPS, URF 8-bit Lab): gray when both are near 128. */

@@ -48,6 +48,16 @@ class WatchedSource implements Source {
     if (end > this.furthest) this.furthest = Math.min(end, this.size);
     return this.base.read(offset, length);
   }
+  async readInto(offset: number, target: Uint8Array): Promise<number> {
+    const end = offset + target.length;
+    if (offset !== this.lastOffset || end > this.furthest) this.lastProgress = Date.now();
+    this.lastOffset = offset;
+    if (end > this.furthest) this.furthest = Math.min(end, this.size);
+    if (this.base.readInto) return this.base.readInto(offset, target);
+    const part = await this.base.read(offset, target.length);
+    target.set(part);
+    return part.length;
+  }
   private lastOffset = -1;
   async close(): Promise<void> {}
 }

@@ -10,6 +10,11 @@ export interface Source {
   readonly size: number;
   /** Read up to `length` bytes at `offset`; shorter only at the end of the source. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: read into `target` (as many bytes as fit, fewer only at the end of the source)
+   * and return the count. Lets streaming readers reuse their buffers instead of allocating.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -23,6 +28,11 @@ export class BufferSource implements Source {
   async read(offset: number, length: number): Promise<Uint8Array> {
     const start = Math.max(0, Math.min(offset, this.size));
     return this.bytes.subarray(start, Math.min(this.size, start + Math.max(0, length)));
+  }
+  async readInto(offset: number, target: Uint8Array): Promise<number> {
+    const part = await this.read(offset, target.length);
+    target.set(part);
+    return part.length;
   }
   async close(): Promise<void> {}
 }
@@ -57,6 +67,17 @@ export class FileSource implements Source {
     }
     return got === n ? buf : buf.subarray(0, got);
   }
+  async readInto(offset: number, target: Uint8Array): Promise<number> {
+    const start = Math.max(0, Math.min(offset, this.size));
+    const n = Math.max(0, Math.min(target.length, this.size - start));
+    let got = 0;
+    while (got < n) {
+      const { bytesRead } = await this.handle.read(target, got, n - got, start + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got;
+  }
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -81,6 +102,14 @@ export class SliceSource implements Source {
   async read(offset: number, length: number): Promise<Uint8Array> {
     const o = Math.max(0, Math.min(offset, this.size));
     return this.base.read(this.start + o, Math.max(0, Math.min(length, this.size - o)));
+  }
+  async readInto(offset: number, target: Uint8Array): Promise<number> {
+    const o = Math.max(0, Math.min(offset, this.size));
+    const n = Math.max(0, Math.min(target.length, this.size - o));
+    if (this.base.readInto) return this.base.readInto(this.start + o, target.subarray(0, n));
+    const part = await this.base.read(this.start + o, n);
+    target.set(part);
+    return part.length;
   }
   async close(): Promise<void> {}
 }

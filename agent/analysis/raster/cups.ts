@@ -136,7 +136,7 @@ async function scanPlanar(ctx: PageContext): Promise<boolean> {
 }
 
 async function analyze(source: Source, options: AnalyzeOptions): Promise<AnalysisResult> {
-  const reader = new ByteReader(source);
+  const reader = new ByteReader(source, 0, 4 << 20, { streaming: true });
   await reader.need(4, 'the raster sync word');
   const syncBytes = reader.bytes(4);
   const syncName = ascii(syncBytes, 0, 4);

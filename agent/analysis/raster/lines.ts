@@ -140,15 +140,22 @@ export async function scanUncompressed(reader: ByteReader, lines: number, bytesP
     reader.skip(total);
     return false;
   }
-  const perRead = Math.max(1, Math.floor((1 << 20) / bytesPerLine));
   let done = 0;
   while (done < lines) {
     checkBudget(options.signal, options.deadline, reader.pos);
-    const batch = Math.min(perRead, lines - done);
+    // Judge every whole line already buffered; refill only when not one line is left, so
+    // what is kept across a refill is less than a line (streaming readers need that).
+    let avail = reader.available;
+    if (avail < bytesPerLine) avail = await reader.ensure(Math.max(bytesPerLine, 1 << 20));
+    if (avail < bytesPerLine) throw new AnalysisError('ANALYSIS_TRUNCATED', `file ends after ${done} of ${lines} lines of a page`, reader.pos);
+    const batch = Math.min(lines - done, Math.floor(avail / bytesPerLine));
     const need = batch * bytesPerLine;
-    if ((await reader.ensure(need)) < need) throw new AnalysisError('ANALYSIS_TRUNCATED', `file ends after ${done} of ${lines} lines of a page`, reader.pos);
     const v = reader.view();
+    // A line identical to the one before it was already judged gray: a native memcmp
+    // skips the white space and repeated rows that make up most of a page.
+    const b = Buffer.from(v.buffer, v.byteOffset, need);
     for (let i = 0; i < batch; i++) {
+      if (i > 0 && b.subarray(i * bytesPerLine, (i + 1) * bytesPerLine).equals(b.subarray((i - 1) * bytesPerLine, i * bytesPerLine))) continue;
       if (check(v, i * bytesPerLine, usedUnits)) {
         const rest = (lines - done) * bytesPerLine; // from the batch's start, where the reader is
         if (reader.pos + rest > reader.size) throw new AnalysisError('ANALYSIS_TRUNCATED', 'file ends inside a page', reader.size);

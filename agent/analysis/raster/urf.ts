@@ -33,7 +33,7 @@ function sniff(head: Uint8Array): number {
 }
 
 async function analyze(source: Source, options: AnalyzeOptions): Promise<AnalysisResult> {
-  const reader = new ByteReader(source);
+  const reader = new ByteReader(source, 0, 4 << 20, { streaming: true });
   await reader.need(12, 'the URF file header');
   const magic = reader.bytes(8);
   if (sniff(magic) === 0) throw new AnalysisError('ANALYSIS_MALFORMED', 'not a URF file (no UNIRAST magic)', 0);
