@@ -75,7 +75,10 @@ export async function renderPages(source: Source, deadline: number, signal: Abor
   try {
     const file = join(dir, 'job.ps');
     await copyToFile(source, file, deadline, signal);
-    return await runGs(cmd, file, deadline, signal, dpi);
+    // Each rendered page is real progress: a one-byte read tells the engine's stall guard
+    // (which watches reads of the source) that the analysis is still advancing.
+    const progress = (n: number) => { void source.read(n % Math.max(1, source.size), 1).catch(() => {}); };
+    return await runGs(cmd, file, deadline, signal, dpi, progress);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -95,7 +98,7 @@ async function copyToFile(source: Source, file: string, deadline: number, signal
   }
 }
 
-function runGs(cmd: string, file: string, deadline: number, signal: AbortSignal | undefined, dpi: number): Promise<GsRun> {
+function runGs(cmd: string, file: string, deadline: number, signal: AbortSignal | undefined, dpi: number, progress: (pages: number) => void): Promise<GsRun> {
   return new Promise<GsRun>((resolve, reject) => {
     const ppm = new PpmPages();
     let stderr = '';
@@ -122,7 +125,9 @@ function runGs(cmd: string, file: string, deadline: number, signal: AbortSignal 
     child.on('error', (e) => finish(new AnalysisError('ANALYSIS_FAILED', `Ghostscript could not be started: ${e.message}`, 0, { cause: e })));
     child.stdout.on('data', (chunk: Buffer) => {
       try {
+        const before = ppm.pages.length;
         ppm.push(chunk);
+        if (ppm.pages.length > before) progress(ppm.pages.length);
       } catch (e) {
         finish(e as Error);
       }
