@@ -22,7 +22,7 @@ import { JobState, PrinterState, Status } from './ipp-tags.ts';
 import { JOB_ATTRS, finalState, impressions, isIncoming, isWaiting, jobQueue, toJobArrived } from './job-attrs.ts';
 import * as ops from './ops.ts';
 import { GATE_POLICY } from './policy.ts';
-import { RELEASE_SUFFIX, releaseQueueName } from './attach.ts';
+import { GATE_MESSAGE, RELEASE_SUFFIX, releaseQueueName } from './attach.ts';
 import { SpoolWatcher, spoolDocumentPath, type SpoolEvent } from './watcher.ts';
 
 export interface CupsSpoolerOptions {
@@ -143,10 +143,20 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
     return toJobArrived(attrs, documents);
   }
 
-  /** Managed queues: those whose op policy is printgate's gate policy. */
+  /**
+   * Managed queues: those whose op policy is printgate's gate policy. A managed queue
+   * that someone started by hand (cupsenable) would print unchecked: stop it again.
+   */
   private async refreshManaged(): Promise<void> {
-    const printers = await ops.getPrinters(this.client, ['printer-name', 'printer-op-policy']);
-    this.managed = new Set(printers.filter((p) => str(p, 'printer-op-policy') === GATE_POLICY).map((p) => str(p, 'printer-name')));
+    const printers = await ops.getPrinters(this.client, ['printer-name', 'printer-op-policy', 'printer-state']);
+    const managed = printers.filter((p) => str(p, 'printer-op-policy') === GATE_POLICY);
+    this.managed = new Set(managed.map((p) => str(p, 'printer-name')));
+    for (const p of managed) {
+      if (num(p, 'printer-state') === PrinterState.stopped) continue;
+      const name = str(p, 'printer-name');
+      await ops.disablePrinter(this.client, name, GATE_MESSAGE);
+      this.emit('warning', new PrintgateError('SPOOLER_ERROR', `the gate queue ${name} was started by hand; stopped it again (use printgate cups detach to take a queue out of printgate)`, { queue: name }));
+    }
   }
 
   /** Reconcile: jobs the watcher missed, and held or released jobs that ended. */

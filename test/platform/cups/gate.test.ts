@@ -281,6 +281,15 @@ t.test('kept job files: no free reprint by Restart-Job; the sweep notices cancel
   await rec.job(second.jobId);
   await rig.execAsUser('cancel', ['-U', 'alice', `lab-${second.jobId}`]);
   t.equal((await rec.end(second.jobId)).state, 'cancelled', 'the sweep reported the cancelled job');
+
+  // An administrator starts the gate queue by hand: the next sweep stops it again.
+  const warnings: Error[] = [];
+  sp.on('warning', (w) => warnings.push(w));
+  await ops.enablePrinter(admin, 'lab');
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && (await ops.getPrinter(admin, 'lab', ['printer-state']))[0]?.values[0]?.value !== 5) await sleep(50);
+  t.equal((await ops.getPrinter(admin, 'lab', ['printer-state']))[0]?.values[0]?.value, 5, 'the gate is stopped again');
+  t.match(warnings.map((w) => w.message), [/gate queue lab was started by hand/]);
 });
 
 async function waitState(c: CupsClient, jobId: number, state: number): Promise<void> {
