@@ -48,7 +48,7 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
   const deadline = Date.now() + options.limits.maxMillis;
   const reader = new ByteReader(source);
   const pjl: PjlSettings = {};
-  const interp = new PxlInterpreter(deadline, options.signal, options.limits.maxPages);
+  const interp = new PxlInterpreter(deadline, options.signal, options.limits.maxPages, options.limits.maxBufferBytes);
   let sections = 0;
   let recovered = false;
   for (;;) {

@@ -10,6 +10,7 @@ import { AnalysisError, checkBudget } from '../errors.ts';
 import { ByteReader } from '../reader.ts';
 import { BufferSource } from '../source.ts';
 import { PxlLexer, copyValue, type PxlValue } from './lexer.ts';
+import { jpegIsColour } from '../pdf/jpeg.ts';
 import { DeltaRows, PlainRows, RleRows, isColourRgb, jpegComponents, rowBytes, rowHasColour, type ImageFormat, type RowDecoder } from './raster.ts';
 
 // Attribute ids (PCL XL Feature Reference).
@@ -90,11 +91,13 @@ export class PxlInterpreter {
   private readonly deadline: number;
   private readonly signal: AbortSignal | undefined;
   private readonly maxPages: number;
+  private readonly maxBuffer: number;
 
-  constructor(deadline: number, signal: AbortSignal | undefined, maxPages: number) {
+  constructor(deadline: number, signal: AbortSignal | undefined, maxPages: number, maxBuffer = 64 * 1024 * 1024) {
     this.deadline = deadline;
     this.signal = signal;
     this.maxPages = maxPages;
+    this.maxBuffer = maxBuffer;
   }
 
   /** Whether a page was begun and not ended (a truncated stream). */
@@ -291,15 +294,8 @@ export class PxlInterpreter {
       case 0: decoder = new PlainRows(perRow, this.lastPad, onRow); break;
       case 1: decoder = new RleRows(perRow, this.lastPad, onRow); break;
       case 3: decoder = new DeltaRows(perRow, onRow); break;
-      case 2: {
-        await reader.ensure(Math.min(length, 64 * 1024));
-        const head = reader.bytes(Math.min(length, reader.available));
-        const n = jpegComponents(head);
-        reader.skip(length - head.length);
-        if (n === null) this.warnings.add('PCL XL: JPEG image without a readable frame header; counted as colour');
-        else if (n >= 3) this.warnings.add('PCL XL: JPEG colour image counted as colour without decoding its pixels');
-        return n === null || n >= 3;
-      }
+      case 2:
+        return this.checkJpeg(length, reader);
       default:
         this.warnings.add(`PCL XL: unknown image compression ${this.lastCompress}; counted as colour`);
         reader.skip(length);
@@ -317,6 +313,31 @@ export class PxlInterpreter {
       }
     }
     return found;
+  }
+
+  /**
+   * A JPEG block: one component is gray; otherwise the DC coefficients of each 8x8 block
+   * are decoded (agent/analysis/pdf/jpeg.ts) and the chroma rule applied to the block
+   * averages. Undecodable or oversized JPEGs count as colour, with a warning.
+   */
+  private async checkJpeg(length: number, reader: ByteReader): Promise<boolean> {
+    const at = reader.pos;
+    await reader.ensure(Math.min(length, 64 * 1024));
+    const components = jpegComponents(reader.bytes(Math.min(length, reader.available, 64 * 1024)));
+    reader.seek(at);
+    if (components === 1) {
+      reader.skip(length);
+      return false;
+    }
+    if (length > this.maxBuffer) {
+      reader.skip(length);
+      this.warnings.add('PCL XL: JPEG image larger than the buffer limit counted as colour');
+      return true;
+    }
+    await reader.need(length, 'JPEG data');
+    const verdict = jpegIsColour(reader.bytes(length), at);
+    if (verdict === 'unknown') this.warnings.add('PCL XL: JPEG image that could not be decoded counted as colour');
+    return verdict !== 'gray';
   }
 
   /** Remember ReadImage/ReadRastPattern attributes before their data arrives. */
