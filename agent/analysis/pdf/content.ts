@@ -23,6 +23,8 @@ interface GState {
   stroke: boolean;
   /** Text render mode (3 and 7 paint nothing). */
   tr: number;
+  /** The font resource name selected by Tf (for Type 3 fonts, whose glyphs may colour). */
+  font: string | undefined;
 }
 
 const MAX_DEPTH = 12;
@@ -30,7 +32,7 @@ const DAMAGE = new Set(['ANALYSIS_MALFORMED', 'ANALYSIS_TRUNCATED', 'ANALYSIS_UN
 const MAX_OPERANDS = 1024;
 
 function initialState(): GState {
-  return { fillCS: GRAY, strokeCS: GRAY, fill: false, stroke: false, tr: 0 };
+  return { fillCS: GRAY, strokeCS: GRAY, fill: false, stroke: false, tr: 0, font: undefined };
 }
 
 export class ColourAnalyser {
@@ -39,6 +41,7 @@ export class ColourAnalyser {
   private readonly formCache = new Map<string, boolean>();
   private readonly imageCache = new Map<number, boolean>();
   private readonly shadingCache = new Map<number, boolean>();
+  private readonly fontCache = new Map<number, boolean>();
   private readonly active = new Set<number>();
 
   private readonly oc: OptionalContent | undefined;
@@ -150,6 +153,7 @@ export class ColourAnalyser {
     // Marked content: one entry per open BDC/BMC, true when it opened a hidden layer.
     const marked: boolean[] = [];
     let hidden = 0;
+    const fonts = new Map<string, boolean>();
     for (;;) {
       const before = sc.pos;
       const code = sc.next();
@@ -173,9 +177,16 @@ export class ColourAnalyser {
             const fills = m === 0 || m === 2 || m === 4 || m === 6;
             const strokes = m === 1 || m === 2 || m === 5 || m === 6;
             if ((fills && gs.fill) || (strokes && gs.stroke)) return true;
+            if (gs.font !== undefined) {
+              // One lookup per font name and content stream: text shows are the hot path.
+              let t3 = fonts.get(gs.font);
+              if (t3 === undefined) { t3 = await this.type3(res, gs.font, depth); fonts.set(gs.font, t3); }
+              if (t3) return true;
+            }
           }
           break;
         }
+        case OP.Tf: gs.font = sc.name(); break;
         case OP.Tr: gs.tr = sc.count > 0 ? v[0]! : 0; break;
         // --- graphics state stack ---
         case OP.q:
@@ -243,6 +254,36 @@ export class ColourAnalyser {
       }
       sc.reset();
     }
+  }
+
+  /**
+   * Does a Type 3 font paint colour of its own? Glyphs that start with d0 set their own
+   * colour: each such glyph procedure is interpreted (all glyphs of the font, not just the
+   * ones shown: a known over-count). d1 glyphs take the text's colour. Other fonts: no.
+   */
+  private async type3(res: PdfDict | undefined, font: string, depth: number): Promise<boolean> {
+    const { ref, obj } = await this.resource(res, 'Font', PdfName.of(font));
+    const hit = ref ? this.fontCache.get(ref.num) : undefined;
+    if (hit !== undefined) return hit;
+    let verdict = false;
+    const d = dictOf(obj);
+    if (d && nameOf(d.get('Subtype')) === 'Type3' && depth < MAX_DEPTH) {
+      if (ref) this.fontCache.set(ref.num, false); // a glyph that shows its own font: no loop
+      const procs = dictOf(await this.doc.resolve(d.get('CharProcs')));
+      const fontRes = dictOf(await this.doc.resolve(d.get('Resources'))) ?? res;
+      for (const p of [...(procs?.map.values() ?? [])].slice(0, 512)) {
+        const g = await this.doc.resolve(p);
+        if (!(g instanceof PdfStream)) continue;
+        const data = await this.content(g);
+        const first = new ContentScanner(data, g.start);
+        let code = first.next();
+        while (code !== 0 && code !== OP.d0 && code !== OP.d1) { first.reset(); code = first.next(); }
+        if (code !== OP.d0) continue;
+        if (await this.run(data, g.start, fontRes, initialState(), depth + 1)) { verdict = true; break; }
+      }
+    }
+    if (ref) this.fontCache.set(ref.num, verdict);
+    return verdict;
   }
 
   private async space(o: PdfObj | undefined, res: PdfDict | undefined): Promise<ColorSpace> {
@@ -356,6 +397,7 @@ const OP = {
   Tj: op('Tj'), TJ: op('TJ'), quote: op("'"), dquote: op('"'), Tr: op('Tr'), q: op('q'), Q: op('Q'),
   g: op('g'), G: op('G'), rg: op('rg'), RG: op('RG'), k: op('k'), K: op('K'), cs: op('cs'), CS: op('CS'),
   sc: op('sc'), scn: op('scn'), SC: op('SC'), SCN: op('SCN'), sh: op('sh'), Do: op('Do'), BI: op('BI'), BDC: op('BDC'), BMC: op('BMC'), EMC: op('EMC'),
+  Tf: op('Tf'), d0: op('d0'), d1: op('d1'),
 } as const;
 
 function joinWithSpace(parts: Uint8Array[]): Uint8Array {

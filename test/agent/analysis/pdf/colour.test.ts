@@ -174,3 +174,16 @@ t.test('optional content as printed: /AS print usage overrides the default state
   const r = await pdfParser.analyze(new BufferSource(w.build(oc)), { limits: DEFAULT_LIMITS });
   t.same(r.colorPageNumbers, [2, 4], 'screen-only hidden, print-only shown, nesting and EMC respected');
 });
+
+t.test('Type 3 fonts: d0 glyphs colour themselves, d1 glyphs take the text colour', async (t) => {
+  const font = (w: PdfWriter, glyph: string) => {
+    const proc = w.stream('', glyph);
+    return w.add(`<< /Type /Font /Subtype /Type3 /FontBBox [0 0 10 10] /FontMatrix [0.1 0 0 0.1 0 0] /CharProcs << /a ${proc} 0 R >> /Encoding << /Differences [97 /a] >> /FirstChar 97 /LastChar 97 /Widths [10] /Resources << >> >>`);
+  };
+  const page = (fnum: number) => ({ content: 'BT 0 g /T3 12 Tf (a) Tj ET', resources: `<< /Font << /T3 ${fnum} 0 R >> >>` });
+  let n = 0;
+  t.same(await colourOf([page(4)], (w) => { n = font(w, '10 0 d0 1 0 0 rg 0 0 10 10 re f'); }), [1], 'd0 glyph painting red');
+  t.equal(n, 4);
+  t.same(await colourOf([page(4)], (w) => { font(w, '10 0 0 0 10 10 d1 1 0 0 rg 0 0 10 10 re f'); }), [], 'd1 glyph: its colour operators are ignored');
+  t.same(await colourOf([page(4)], (w) => { font(w, '10 0 d0 0.5 g 0 0 10 10 re f'); }), [], 'd0 glyph painting gray');
+});
