@@ -37,7 +37,7 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
   const deadline = Date.now() + options.limits.maxMillis;
   const reader = new ByteReader(source);
   const pjl: PjlSettings = {};
-  const interp = new Pcl5Interpreter(deadline, options.signal, options.limits.maxPages);
+  const interp = new Pcl5Interpreter(deadline, options.signal, options.limits.maxPages, options.limits.maxBufferBytes);
   let recovered = false;
   for (;;) {
     pjl.language = undefined;

@@ -26,7 +26,7 @@ export interface Pcl5Page {
   duplex: boolean;
 }
 
-/** Largest data block read into memory for a pixel check (bigger ones are skipped). */
+/** Largest data block read into memory for a pixel check (also bounded by maxBufferBytes). */
 const MAX_BLOCK = 16 * 1024 * 1024;
 
 export class Pcl5Interpreter {
@@ -57,11 +57,13 @@ export class Pcl5Interpreter {
   private readonly deadline: number;
   private readonly signal: AbortSignal | undefined;
   private readonly maxPages: number;
+  private readonly maxBlock: number;
 
-  constructor(deadline: number, signal: AbortSignal | undefined, maxPages: number) {
+  constructor(deadline: number, signal: AbortSignal | undefined, maxPages: number, maxBufferBytes = MAX_BLOCK) {
     this.deadline = deadline;
     this.signal = signal;
     this.maxPages = maxPages;
+    this.maxBlock = Math.min(MAX_BLOCK, maxBufferBytes);
     this.hpglScanner = new HpglScanner({
       palette: () => this.palette,
       setPalette: (p) => { this.palette = p; },
@@ -290,8 +292,12 @@ export class Pcl5Interpreter {
     if (key === '*bW' || key === '*bV') {
       if (n > 0) this.mark(false);
       if (!this.rasterOn) this.rasterOn = true; // implicit start of raster graphics
-      const look = !this.colour && n <= MAX_BLOCK && this.rasterCanBeColour();
-      if (!look) {
+      const look = !this.colour && this.rasterCanBeColour();
+      if (!look || n > this.maxBlock) {
+        if (look) {
+          this.warnings.add('PCL: a raster row larger than the buffer limit was not checked; counted as colour');
+          this.mark(true);
+        }
         reader.skip(n);
         return;
       }

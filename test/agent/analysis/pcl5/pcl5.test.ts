@@ -167,4 +167,9 @@ t.test('limits', async (t) => {
   const ctl = new AbortController();
   ctl.abort();
   t.equal(await codeOf(analyzeBytes(pcl5Parser, `${E}E` + `${E}&l1X`.repeat(1000), { signal: ctl.signal })), 'ANALYSIS_ABORTED');
+  // A colour-capable raster row beyond the buffer limit is not read: counted colour, said so.
+  const big = bin(`${E}E${E}*r3U${E}*r1A${E}*b2000V`, new Array(2000).fill(0), `${E}*b1V`, [0], `${E}*b1W`, [0], '\f');
+  const r = await analyzeBytes(pcl5Parser, big, { limits: { maxBytes: 1e9, maxMillis: 10_000, maxPages: 10, maxBufferBytes: 1000 } });
+  t.same(r.colorPageNumbers, [1]);
+  t.match(r.warnings.join(' '), /buffer limit/);
 });
