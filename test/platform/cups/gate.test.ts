@@ -118,7 +118,7 @@ t.test('the gate on a real CUPS', { skip }, async (t) => {
     baseline = got.length; // the tests below count received jobs from here on
   });
 
-  t.test("the job's owner cannot release, hold, move, change or restart it", async (t) => {
+  t.test("the job's owner (or someone claiming to be root) cannot release, hold, move or change it", async (t) => {
     const { jobId } = await rig.lp(['-d', 'lab', '-o', 'job-hold-until=indefinite', one], 'alice');
     await rec.job(jobId);
     const target = [a.uri('printer-uri', alice.printerUri('lab')), a.integer('job-id', jobId)];
@@ -290,6 +290,15 @@ t.test('kept job files: no free reprint by Restart-Job; the sweep notices cancel
   while (Date.now() < deadline && (await ops.getPrinter(admin, 'lab', ['printer-state']))[0]?.values[0]?.value !== 5) await sleep(50);
   t.equal((await ops.getPrinter(admin, 'lab', ['printer-state']))[0]?.values[0]?.value, 5, 'the gate is stopped again');
   t.match(warnings.map((w) => w.message), [/gate queue lab was started by hand/]);
+
+  // The gate survives a cupsd restart (Hold-New-Jobs would not), and so does the spooler.
+  await rig.restartCupsd();
+  const afterRestart = await rig.lp(['-d', 'lab', '-o', 'job-hold-until=no-hold', one], 'alice');
+  const { job: restarted } = await rec.job(afterRestart.jobId);
+  await sleep(800);
+  t.equal((await rig.receivedJobs()).length, 3, 'nothing printed after the restart either');
+  t.same(await sp.release(restarted), { ok: true }, 'release works with the new certificate');
+  await rig.waitForReceived(4);
 });
 
 async function waitState(c: CupsClient, jobId: number, state: number): Promise<void> {
