@@ -38,25 +38,34 @@ export class ContentScanner {
   firstNameEnd = -1;
   /** Start of the current operator keyword, for error messages. */
   opStart = 0;
+  private readonly names = new Map<number, string>();
 
   constructor(buf: Uint8Array, base: number) {
     this.buf = buf;
     this.base = base;
   }
 
-  /** The last name operand as text, or undefined. */
+  /** The last name operand as text, or undefined. Interned: no string per call. */
   name(): string | undefined {
     if (this.nameStart < 0) return undefined;
     const b = this.buf;
+    const start = this.nameStart;
+    const end = this.nameEnd;
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+    const known = this.names.get(h);
+    if (known !== undefined && known.length === end - start && sameBytes(known, b, start)) return known;
     let s = '';
-    for (let i = this.nameStart; i < this.nameEnd; i++) {
+    for (let i = start; i < end; i++) {
       const c = b[i]!;
-      if (c === 0x23 && i + 2 < this.nameEnd) {
-        const h = parseInt(String.fromCharCode(b[i + 1]!, b[i + 2]!), 16);
-        if (!Number.isNaN(h)) { s += String.fromCharCode(h); i += 2; continue; }
+      if (c === 0x23 && i + 2 < end) {
+        const v = parseInt(String.fromCharCode(b[i + 1]!, b[i + 2]!), 16);
+        if (!Number.isNaN(v)) { s += String.fromCharCode(v); i += 2; continue; }
       }
       s += String.fromCharCode(c);
     }
+    // Only names without # escapes are interned (their text equals their bytes).
+    if (s.length === end - start && this.names.size < 4096) this.names.set(h, s);
     return s;
   }
 
@@ -203,4 +212,9 @@ export class ContentScanner {
   private nesting(p: number): AnalysisError {
     return new AnalysisError('ANALYSIS_MALFORMED', 'content operands nested too deeply', this.base + p);
   }
+}
+
+function sameBytes(s: string, b: Uint8Array, at: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== b[at + i]) return false;
+  return true;
 }
