@@ -1,6 +1,6 @@
 // PCL 5 raster graphics: decompression of transferred rows (methods 0 none, 1 run-length,
-// 2 TIFF PackBits, 3 delta row, 5 adaptive, 9 replacement delta row) with a seed row per
-// plane, and the colour check of each assembled row through the palette (index by plane
+// 2 TIFF PackBits, 3 delta row, 5 adaptive, 9 replacement delta row, 10 near-lossless
+// RGB) with a seed row per plane, and the colour check of each assembled row through the palette (index by plane
 // or by pixel) or on direct pixels (by plane or 24-bit by pixel). Pure code; the
 // interpreter hands it each plane's bytes as the commands deliver them.
 
@@ -123,6 +123,19 @@ export class RasterDecoder {
         n = Math.max(method === 3 ? deltaRow(src, out) : replacementDelta(src, out), Math.min(len, seed.length));
         break;
       }
+      case 10: {
+        // Whole pixels: the row width must be known (ESC*r#S) and the data 24-bit RGB.
+        if (this.width === null || this.encoding.kind !== 'direct-pixel' || this.encoding.bits !== 8) {
+          this.unsupported = method;
+          out = new Uint8Array(0);
+          n = 0;
+          break;
+        }
+        out = new Uint8Array(len);
+        out.set(seed.subarray(0, Math.min(len, seed.length)));
+        n = nearLossless(src, out);
+        break;
+      }
       default:
         this.unsupported = method;
         out = new Uint8Array(0);
@@ -207,6 +220,85 @@ export class RasterDecoder {
     }
     return false;
   }
+}
+
+/**
+ * Method 10 (near-lossless replacement delta row, 24-bit RGB) on `row`, a copy of the seed.
+ * Command byte: bit 7 run (else literal), bits 6-5 pixel source (0 a new pixel from the
+ * data, 1 the pixel to the west, 2 the seed's north-east pixel, 3 the cached colour), bits
+ * 4-3 pixel offset (3: extension bytes follow while 255), bits 2-0 count (7: extension).
+ * A new pixel is either a 2-byte delta on the seed pixel (first bit set: 5/5/6-bit signed
+ * steps for R, G, B) or 3 bytes holding 7-bit-shifted RGB. Runs repeat count+2 pixels;
+ * literals take count+1 pixels, each a new pixel. Returns the furthest byte written.
+ */
+function nearLossless(src: Uint8Array, row: Uint8Array): number {
+  let i = 0;
+  let pos = 0; // byte position in row (3 per pixel)
+  let cached = 0xffffff;
+  let end = 0;
+  const at = (p: number): number => (p >= 0 && p + 2 < row.length ? (row[p]! << 16) | (row[p + 1]! << 8) | row[p + 2]! : 0xffffff);
+  const put = (px: number): void => {
+    if (pos + 2 < row.length) {
+      row[pos] = (px >> 16) & 0xff;
+      row[pos + 1] = (px >> 8) & 0xff;
+      row[pos + 2] = px & 0xff;
+    }
+    pos += 3;
+    end = Math.max(end, Math.min(pos, row.length));
+  };
+  const ext = (start: number): number => {
+    let v = start;
+    let b: number;
+    do {
+      b = src[i++] ?? 0;
+      v += b;
+    } while (b === 255 && i < src.length);
+    return v;
+  };
+  const newPixel = (seedPx: number): number => {
+    const b0 = src[i] ?? 0;
+    if (b0 & 0x80) {
+      const d = (b0 << 8) | (src[i + 1] ?? 0);
+      i += 2;
+      const sx = (v: number, bits: number) => (v & (1 << (bits - 1)) ? v - (1 << bits) : v);
+      const dr = sx((d >> 10) & 0x1f, 5);
+      const dg = sx((d >> 5) & 0x1f, 5);
+      const db = sx((d & 0x1f) << 1, 6);
+      return ((((seedPx >> 16) + dr) & 0xff) << 16) | ((((seedPx >> 8) + dg) & 0xff) << 8) | (((seedPx & 0xff) + db) & 0xff);
+    }
+    let px = (((b0 << 16) | ((src[i + 1] ?? 0) << 8) | (src[i + 2] ?? 0)) << 1) & 0xffffff;
+    if (px & 0x80) px |= 1;
+    i += 3;
+    return px;
+  };
+  while (i < src.length && pos < row.length) {
+    const cmd = src[i++]!;
+    const source = (cmd >> 5) & 0x03;
+    let offset = (cmd >> 3) & 0x03;
+    if (offset === 3) offset = ext(offset);
+    let count = cmd & 0x07;
+    const more = count === 7;
+    pos += offset * 3;
+    let px = source === 1 ? at(pos - 3) : source === 2 ? at(pos + 3) : cached;
+    if (cmd & 0x80) {
+      if (source === 0) cached = px = newPixel(at(pos));
+      count += 2;
+      if (more) count = ext(count);
+      for (let k = 0; k < count && pos < row.length; k++) put(px);
+    } else {
+      if (source === 0) cached = px = newPixel(at(pos));
+      put(px);
+      let group = count;
+      let continues = more;
+      for (;;) {
+        for (let k = 0; k < group && i < src.length; k++) put(newPixel(at(pos)));
+        if (!continues || i >= src.length) break;
+        group = src[i++]!;
+        continues = group === 255;
+      }
+    }
+  }
+  return end;
 }
 
 /** Bytes a row decodes to (before clipping to the raster width). */

@@ -118,6 +118,20 @@ t.test('raster: configured image data by pixel and by plane, adaptive, Y offset'
   t.same(r.colorPageNumbers, [2, 3, 6, 8, 9]);
 });
 
+t.test('raster method 10 (near-lossless RGB)', async (t) => {
+  const cid = bin(`${E}*v6W`, [0, 3, 8, 8, 8, 8]);
+  const row = (bytes: number[]) => bin(`${E}*b${bytes.length}W`, bytes);
+  const r = await run(bin(
+    `${E}E`, cid, `${E}*r2S${E}*r1A${E}*b10M`,
+    row([0x01, 0x40, 0x40, 0x40, 0x80, 0x00]), '\f', // 1: literal: (80,80,81) then a zero delta on black: gray
+    row([0x80, 0x7f, 0x00, 0x00]), '\f', // 2: run of 2 new pixels (fe,00,00): red
+    `${E}*r1A`, row([0x00, 0xbc, 0x00]), '\f', // 3: fresh seed, one delta pixel: R +15 on black: colour
+    row([0xa0]), '\f', // 4: run of 2 copies of the west pixel at the row start (white): gray
+  ));
+  t.same(r.colorPageNumbers, [2, 3]);
+  t.same(r.warnings, []);
+});
+
 t.test('HP-GL/2 pens and labels', async (t) => {
   const gl = (s: string) => `${E}%1B${s}${E}%0A`;
   const r = await run([
