@@ -13,7 +13,7 @@ const files = truthFiles();
 const registered = new Set<string>(REGISTRY.map((e) => e.parser.format));
 
 t.test('there are fixtures to replay', async (t) => {
-  t.ok(files.length >= 8, `${files.length} truth files found`);
+  t.ok(files.length >= 50, `${files.length} truth files found`);
 });
 
 for (const truthFile of files) {
