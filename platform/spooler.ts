@@ -5,9 +5,12 @@
 // through this file.
 //
 // Contract:
-// - Expected outcomes (the job is gone, the spooler refused, it is unreachable) come back
-//   as a SpoolerOutcome value, never as an exception; exceptions mean a bug or a broken
-//   installation.
+// - Expected outcomes of actions and jobStatus (the job is gone, the spooler refused, it
+//   is unreachable) come back as values, never as exceptions. listHeld() and queues(),
+//   which have nothing to return without the spooler, throw PrintgateError
+//   SPOOLER_UNAVAILABLE when it cannot be reached; any other exception means a bug or a
+//   broken installation. start() succeeds even while the spooler is down (a 'warning'
+//   is emitted): jobs are noticed once it is back.
 // - 'job' is emitted once per job and adapter lifetime, as soon as the job is complete
 //   at the gate (its document fully spooled). After an agent restart, listHeld() returns
 //   the jobs still waiting; the agent de-duplicates by (queue, spoolerJobId), because a

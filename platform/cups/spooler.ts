@@ -80,7 +80,11 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.refreshManaged();
+    // cupsd may start after the agent (boot order): watch anyway, learn the queues later.
+    await this.refreshManaged().catch((err: unknown) => {
+      if (err instanceof PrintgateError && err.code === 'SPOOLER_UNAVAILABLE') this.emit('warning', err);
+      else throw err;
+    });
     await this.watcher.start();
     this.sweepTimer = setInterval(() => void this.sweep(), this.sweepMs);
     this.sweepTimer.unref();

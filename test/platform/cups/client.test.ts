@@ -14,6 +14,9 @@ import { a, groupsOf, num, str, strs } from '../../../platform/cups/ipp-message.
 import { GroupTag, Operation, Status } from '../../../platform/cups/ipp-tags.ts';
 import { PrintgateError } from '../../../shared/errors.ts';
 import * as ops from '../../../platform/cups/ops.ts';
+import { CupsSpooler } from '../../../platform/cups/spooler.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 
 const skip = needs('cups', hasCommand('cupsd') && hasCommand('ippeveprinter') && hasCommand('ipptool'));
 
@@ -38,6 +41,19 @@ t.test('a server that is down or silent gives SPOOLER_UNAVAILABLE', async (t) =>
   t.ok(Date.now() - t0 < 2000, 'bounded by the timeout');
   c.close();
   silent.close();
+});
+
+t.test('the spooler starts while cupsd is still down (boot order), with a warning', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'printgate-spool-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const sp = new CupsSpooler({ server: `127.0.0.1:${await freePort()}`, spoolDir: dir, timeoutMs: 1000 });
+  const warnings: Error[] = [];
+  sp.on('warning', (w) => warnings.push(w));
+  await sp.start();
+  t.match(warnings, [{ code: 'SPOOLER_UNAVAILABLE' }]);
+  t.same(await sp.release({ queue: 'lab', spoolerJobId: '1' }), { ok: false, reason: 'unavailable', message: (await sp.release({ queue: 'lab', spoolerJobId: '1' }) as { message: string }).message });
+  await t.rejects(sp.listHeld(), { code: 'SPOOLER_UNAVAILABLE' }, 'queries throw: there is no answer to give');
+  await sp.close();
 });
 
 t.test('against a real cupsd', { skip }, async (t) => {
