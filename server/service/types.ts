@@ -27,6 +27,8 @@ export interface ServiceOptions {
   /** How often a waiting pollEvents re-checks the database for events written by other
    *  server processes (default 1000 ms). */
   eventRecheckMs?: number;
+  /** Where background failures (sweep, quota run) are reported; default process.emitWarning. */
+  log?: (message: string, error?: unknown) => void;
 }
 
 export type OpenService = (options: ServiceOptions) => Promise<PrintService>;

@@ -1,0 +1,226 @@
+// authorize and complete: the agent's two money calls. Each is ONE database transaction
+// (decision, job row, reservation or settlement, stored answer), idempotent by the
+// agent's key. authorize: user (created on demand when configured), groups, account,
+// duplicate check, the pure decision, then an atomic conditional reservation
+// (`reserved = reserved + cost WHERE available >= cost`) so concurrent jobs cannot
+// overdraw. complete: settles at what printed (ledger row) or releases the reservation.
+
+import { PrintgateError } from '../../shared/errors.ts';
+import { MAX_COPIES } from '../../shared/billing.ts';
+import type { Minor } from '../../shared/money.ts';
+import { formatMoney } from '../../shared/money.ts';
+import { toAnalysisResult } from '../domain/analysis.ts';
+import { decide, effectiveBillingMode, type DecisionOutcome } from '../domain/decide.ts';
+import { transition } from '../domain/lifecycle.ts';
+import { settleCost } from '../domain/pricing.ts';
+import { combineRestrictions } from '../domain/restrictions.ts';
+import type { DenyReason } from '../domain/types.ts';
+import type { Queryable } from '../storage/port.ts';
+import {
+  ACCOUNT_COLUMNS, accountFromRow, available, findUserRow, hasSharedAccess, insertUser, personalAccount, type AccountRow, type UserRow,
+} from './accounts.ts';
+import type { AgentAuth } from './agents.ts';
+import type { GroupRow, PrinterRow, Snapshot } from './cache.ts';
+import type { Core } from './core.ts';
+import { onceByKey, storeAnswer } from './idempotency.ts';
+import { post } from './ledger.ts';
+import { ensurePrinter } from './printers.ts';
+import type { AgentIdentity, AuthorizeInput, AuthorizeResult, CompleteInput, CompleteResult } from './types.ts';
+import { checkName, flag, jobIdNumber } from './util.ts';
+
+const clip = (v: unknown, max: number): string => (typeof v === 'string' ? v.slice(0, max) : '');
+
+function checkCount(v: unknown, what: string, max: number): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) {
+    throw new PrintgateError('INVALID_ARGUMENT', `${what} must be an integer from 0 to ${max}`);
+  }
+  return v;
+}
+
+/** The user's groups, from one membership query and the cached group table. */
+export async function userGroups(q: Queryable, snap: Snapshot, userId: number): Promise<GroupRow[]> {
+  const rows = await q.all<{ group_id: number }>('SELECT group_id FROM group_members WHERE user_id = ?', [userId]);
+  return rows.map((r) => snap.groups.get(Number(r.group_id))).filter((g): g is GroupRow => g !== undefined);
+}
+
+/** The account a job asks for: a personal account by name, else a shared account it may use. */
+async function requestedAccount(q: Queryable, user: UserRow, name: string): Promise<AccountRow | { deny: DenyReason; message: string }> {
+  const own = await q.get(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE user_id = ? AND kind = 'personal' AND name = ?`, [user.id, name]);
+  if (own) return accountFromRow(own);
+  const shared = await q.get(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE kind = 'shared' AND name = ? AND deleted_at IS NULL`, [name]);
+  if (!shared) return { deny: 'UNKNOWN_ACCOUNT', message: `There is no account named "${name}".` };
+  const acc = accountFromRow(shared);
+  if (acc.disabled || !(await hasSharedAccess(q, acc.id, user.id))) return { deny: 'ACCOUNT_ACCESS_DENIED', message: `You may not charge the account "${name}".` };
+  return acc;
+}
+
+/** Reserve `cost` on an account; null when a credit-limited account lacks the credit. */
+export async function reserve(tx: Queryable, accountId: number, cost: Minor, creditLimited: boolean): Promise<{ balance: number; reserved: number; overdraft: number } | null> {
+  const r = await tx.get<{ balance: number; reserved: number; overdraft: number }>(
+    'UPDATE accounts SET reserved = reserved + ? WHERE id = ? AND (? = 0 OR balance - reserved + overdraft >= ?) RETURNING balance, reserved, overdraft',
+    [cost, accountId, flag(creditLimited), cost]);
+  return r ? { balance: Number(r.balance), reserved: Number(r.reserved), overdraft: Number(r.overdraft) } : null;
+}
+
+function watermarkText(template: string, vars: Record<string, string>): string {
+  return template.replace(/\{(user|printer|job|date|host)\}/g, (_, k: string) => vars[k] ?? '');
+}
+
+export async function authorize(core: Core, auth: AgentAuth, agent: AgentIdentity, input: AuthorizeInput): Promise<AuthorizeResult> {
+  if (typeof input !== 'object' || input === null || typeof input.job !== 'object' || input.job === null) {
+    throw new PrintgateError('INVALID_ARGUMENT', 'job is missing');
+  }
+  const job = input.job;
+  const queue = checkName(job.queue, 'job.queue', { noSlash: true });
+  const userName = checkName(job.user, 'job.user');
+  const attrs = {
+    copies: checkCount(job.copies, 'job.copies', 1_000_000),
+    numberUp: checkCount(job.numberUp, 'job.numberUp', 64),
+    pageRanges: clip(job.pageRanges, 200), sides: clip(job.sides, 40), colorMode: clip(job.colorMode, 40), media: clip(job.media, 100),
+  };
+  const analysis = toAnalysisResult(input.analysis);
+  const offline = input.offlineReplay === true;
+  if (input.offlineAtMs !== undefined) checkCount(input.offlineAtMs, 'offlineAtMs', 8.64e15);
+  const printer = await ensurePrinter(core, agent, queue);
+  const snap = await core.caches.get();
+  await auth.touch(agent.id);
+  const settings = snap.settings;
+
+  return onceByKey(core.db, `agent:${agent.id}`, input.idempotencyKey, input, async (tx, hash) => {
+    const now = core.clock();
+    let user = await findUserRow(tx, userName);
+    if (!user && settings.onDemandCreation) user = await insertUser(tx, now, settings, { name: userName }, 'on-demand');
+
+    let outcome: DecisionOutcome;
+    let account: AccountRow | null = null;
+    let billingLimited = false;
+    if (!user) {
+      outcome = { decision: offline ? 'ALLOW' : 'DENY', reasonCode: 'UNKNOWN_USER', message: `The user "${userName}" is not known to the print server.`, forceGrayscale: false, forceDuplex: false, costMinor: 0, listCostMinor: 0, units: null, holdKind: null };
+    } else {
+      const groups = await userGroups(tx, snap, user.id);
+      const mode = effectiveBillingMode(user.billingMode, groups.map((g) => g.billingMode));
+      const restrictions = combineRestrictions(printer.restrictions, groups.map((g) => g.restrictions));
+      let accountDenial: { deny: DenyReason; message: string } | null = null;
+      if (input.account) {
+        const r = await requestedAccount(tx, user, clip(input.account, 200));
+        if ('deny' in r) accountDenial = r;
+        else account = r;
+      }
+      account ??= await personalAccount(tx, user.id);
+      const chooseAccount = !offline && !input.account && settings.accountSelection === 'choose' && (await tx.get(
+        `SELECT 1 AS ok FROM account_access x JOIN accounts a ON a.id = x.account_id AND a.deleted_at IS NULL AND a.disabled = 0
+         WHERE x.user_id = ? OR x.group_id IN (SELECT group_id FROM group_members WHERE user_id = ?) LIMIT 1`, [user.id, user.id])) !== undefined;
+      const isDuplicate = !offline && restrictions.duplicateWindowSeconds > 0 && (await tx.get(
+        `SELECT 1 AS ok FROM jobs WHERE user_id = ? AND created_at >= ? AND printer_id = ? AND title = ? AND COALESCE(pages, -1) = ?
+         AND media = ? AND status IN ('held', 'authorized', 'printed') LIMIT 1`,
+        [user.id, now - restrictions.duplicateWindowSeconds * 1000, printer.id, clip(job.title, 1024), analysis.pages ?? -1, mediaOf(analysis.media[0]?.name, attrs.media)])) !== undefined;
+      billingLimited = mode === 'prepaid' && account.restricted;
+      outcome = decide({
+        offlineReplay: offline,
+        user: { disabled: user.disabled, billingMode: mode, groups: groups.map((g) => g.name) },
+        printer, restrictions, unknownPagesDefault: settings.unknownPages, analysis, attrs, title: clip(job.title, 1024),
+        account: { restricted: account.restricted, availableMinor: available(account) },
+        chooseAccount, isDuplicate, formatMoney: (m) => `${formatMoney(m, settings.exponent)} ${settings.currency}`,
+      });
+      if (accountDenial && outcome.decision !== 'DENY' && !offline) {
+        outcome = { ...outcome, decision: 'DENY', reasonCode: accountDenial.deny, message: accountDenial.message, holdKind: null };
+      }
+    }
+
+    // The reservation, atomic against concurrent jobs on the same account.
+    let after = account ? { balance: account.balance, reserved: account.reserved, overdraft: account.overdraft } : null;
+    if (outcome.decision === 'ALLOW' && !offline && account && outcome.costMinor > 0) {
+      const r = await reserve(tx, account.id, outcome.costMinor, billingLimited);
+      if (r) after = r;
+      else outcome = { ...outcome, decision: 'DENY', reasonCode: 'INSUFFICIENT_CREDIT', message: 'Not enough credit for this job.' };
+    }
+    const status = transition('new', outcome.decision === 'DENY' ? 'deny' : outcome.decision === 'HOLD' ? 'hold' : offline ? 'replay' : 'allow')!;
+    const holdExpires = outcome.decision === 'HOLD' ? now + settings.holdTimeoutMinutes * 60_000 : null;
+    const units = outcome.units;
+    const createdAt = offline && input.offlineAtMs ? input.offlineAtMs : now;
+    const row = await tx.get<{ id: number }>(
+      `INSERT INTO jobs (user_id, user_name, account_id, printer_id, agent_id, host, title, spooler_job_id, pages, color_pages,
+         copies, duplex, grayscale, media, impressions, color_impressions, sheets, cost, reserved, decision, reason_code, reason,
+         hold_kind, hold_expires_at, force_grayscale, force_duplex, status, method, offline, created_at, completed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [user?.id ?? null, userName, account?.id ?? null, printer.id, agent.id, clip(job.host, 255), clip(job.title, 1024),
+        clip(job.spoolerJobId, 100), analysis.pages, analysis.colorPages, units?.copies ?? Math.max(1, attrs.copies),
+        flag(units?.duplex ?? false), flag(units?.grayscale ?? false), mediaOf(units?.bySize[0]?.media ?? analysis.media[0]?.name, attrs.media),
+        units?.impressions ?? 0, units?.colorImpressions ?? 0, units?.sheets ?? 0,
+        outcome.decision === 'DENY' ? 0 : outcome.costMinor, status === 'authorized' ? outcome.costMinor : 0,
+        outcome.decision, outcome.reasonCode, outcome.message, outcome.holdKind, holdExpires, flag(outcome.forceGrayscale),
+        flag(outcome.forceDuplex), status, analysis.method, flag(offline), createdAt, status === 'printed' ? now : null]);
+    const jobId = Number(row!.id);
+
+    // An offline replay already printed: charge it now (never denied; may go below zero).
+    if (status === 'printed' && account && outcome.costMinor !== 0) {
+      const p = await post(tx, now, { accountId: account.id, amount: -outcome.costMinor, kind: 'settle', comment: `job ${jobId} (offline)`, actor: `agent:${agent.name}`, jobId, idempotencyKey: `job:${jobId}:settle` });
+      after = { ...after!, balance: p.balanceAfter };
+    }
+    const result: AuthorizeResult = {
+      decision: outcome.decision, jobId: String(jobId), reasonCode: outcome.reasonCode, message: outcome.message,
+      forceGrayscale: outcome.forceGrayscale, forceDuplex: outcome.forceDuplex,
+      costMinor: outcome.decision === 'DENY' ? 0 : outcome.costMinor, account: account?.name ?? '', currency: settings.currency,
+      holdKind: outcome.holdKind ?? 'HOLD_KIND_UNSPECIFIED', holdExpiresAtMs: holdExpires ?? 0,
+      watermark: printer.watermark && outcome.decision !== 'DENY',
+      watermarkText: printer.watermark ? watermarkText(printer.watermarkTemplate, { user: userName, printer: `${printer.agentName}/${printer.queue}`, job: String(jobId), date: new Date(now).toISOString().slice(0, 10), host: clip(job.host, 255) }) : '',
+      balanceAfterMinor: after ? available(after) : 0,
+    };
+    await storeAnswer(tx, `agent:${agent.id}`, input.idempotencyKey, hash, result, now);
+    return result;
+  });
+}
+
+function mediaOf(analysed: string | undefined, requested: string): string {
+  return (analysed && analysed !== 'unknown' ? analysed : requested).slice(0, 100);
+}
+
+const OUTCOME_EVENT = { PRINTED: 'printed', CANCELLED: 'cancel', FAILED: 'fail' } as const;
+
+export async function complete(core: Core, auth: AgentAuth, agent: AgentIdentity, input: CompleteInput): Promise<CompleteResult> {
+  if (typeof input !== 'object' || input === null) throw new PrintgateError('INVALID_ARGUMENT', 'request is missing');
+  const id = jobIdNumber(input.jobId);
+  if (id === null) throw new PrintgateError('UNKNOWN_JOB', `unknown job "${String(input.jobId)}"`);
+  const event = OUTCOME_EVENT[input.outcome as keyof typeof OUTCOME_EVENT];
+  if (!event) throw new PrintgateError('INVALID_ARGUMENT', 'outcome must be PRINTED, CANCELLED or FAILED');
+  const printed = checkCount(input.impressionsPrinted, 'impressionsPrinted', MAX_COPIES * 1_000_000);
+  await auth.touch(agent.id);
+
+  return onceByKey(core.db, `agent:${agent.id}`, input.idempotencyKey, input, async (tx, hash) => {
+    const now = core.clock();
+    const job = await tx.get<Record<string, unknown>>(
+      `SELECT id, agent_id, account_id, status, cost, reserved, impressions FROM jobs WHERE id = ?${core.db.dialect.forUpdate}`, [id]);
+    if (!job || Number(job.agent_id) !== agent.id) throw new PrintgateError('UNKNOWN_JOB', `unknown job "${input.jobId}"`);
+    const accountId = job.account_id === null ? null : Number(job.account_id);
+    const from = job.status as Parameters<typeof transition>[0];
+    const next = transition(from, event);
+    let cost = 0;
+    if (next === null) {
+      if (from === 'held') throw new PrintgateError('JOB_NOT_HELD', 'the job is held and was not released; it cannot have printed');
+      if (from === 'authorized') throw new PrintgateError('CONFLICT', `cannot ${event} an authorized job`);
+      // Already final (printed, cancelled, denied...): report it as it stands, charge nothing.
+      cost = from === 'printed' ? Number(job.cost) : 0;
+    } else if (next === 'printed') {
+      cost = settleCost(Number(job.cost), Number(job.impressions), printed);
+      const g = await tx.run("UPDATE jobs SET status = 'printed', cost = ?, reserved = 0, completed_at = ? WHERE id = ? AND status = 'authorized'", [cost, now, id]);
+      if (g.changes !== 1) throw new PrintgateError('CONFLICT', 'the job changed concurrently; retry');
+      if (accountId !== null) {
+        if (Number(job.reserved) !== 0) await tx.run('UPDATE accounts SET reserved = reserved - ? WHERE id = ?', [Number(job.reserved), accountId]);
+        if (cost !== 0) await post(tx, now, { accountId, amount: -cost, kind: 'settle', comment: `job ${id}`, actor: `agent:${agent.name}`, jobId: id, idempotencyKey: `job:${id}:settle` });
+      }
+    } else {
+      const g = await tx.run('UPDATE jobs SET status = ?, cost = 0, reserved = 0, completed_at = ? WHERE id = ? AND status = ?', [next, now, id, from]);
+      if (g.changes !== 1) throw new PrintgateError('CONFLICT', 'the job changed concurrently; retry');
+      if (accountId !== null && Number(job.reserved) !== 0) await tx.run('UPDATE accounts SET reserved = reserved - ? WHERE id = ?', [Number(job.reserved), accountId]);
+    }
+    const acc = accountId === null ? undefined : await tx.get<Record<string, unknown>>(`SELECT name, balance, reserved, overdraft FROM accounts WHERE id = ?`, [accountId]);
+    const result: CompleteResult = {
+      jobId: String(id), costMinor: cost,
+      balanceAfterMinor: acc ? available({ balance: Number(acc.balance), reserved: Number(acc.reserved), overdraft: Number(acc.overdraft) }) : 0,
+      account: acc ? String(acc.name) : '',
+    };
+    await storeAnswer(tx, `agent:${agent.id}`, input.idempotencyKey, hash, result, now);
+    return result;
+  });
+}
