@@ -17,6 +17,9 @@ import { indexOf } from './lexer.ts';
 import { numbersOf, numOf, type PdfDict } from './objects.ts';
 import { inflateChunks, PixelScanner, RowAssembler } from './pixels.ts';
 
+/** Decoded sizes above this are inflated as a stream. */
+const STREAM_ABOVE = 1 << 20;
+
 export async function imageIsColour(
   doc: PdfDocument, dict: PdfDict, getRaw: () => Promise<Uint8Array>, res: PdfDict | undefined, offset: number,
 ): Promise<boolean> {
@@ -40,8 +43,11 @@ export async function imageIsColour(
   const bpc = numOf(await doc.resolve(dict.get('BitsPerComponent'))) ?? 8;
   const decode = numbersOf(await doc.resolve(dict.get('Decode')));
   const chain = filterChain(dict);
-  // The common case, a Flate image: inflate as a stream and stop at the first colour row.
-  if (cs && chain.length === 1 && (chain[0]!.name === 'FlateDecode' || chain[0]!.name === 'Fl')) {
+  // The common case, a Flate image: a large one is inflated as a stream and dropped at the
+  // first colour row; small ones (most of them) are cheaper to inflate in one call.
+  const isFlate = chain.length === 1 && (chain[0]!.name === 'FlateDecode' || chain[0]!.name === 'Fl');
+  const decodedSize = Math.ceil((w * (cs?.n ?? 1) * bpc) / 8) * h;
+  if (cs && isFlate && decodedSize > STREAM_ABOVE) {
     if (![1, 2, 4, 8, 16].includes(bpc)) throw new AnalysisError('ANALYSIS_MALFORMED', `image with ${bpc} bits per component`, offset);
     const scanner = new PixelScanner(w, bpc, cs, decode);
     const parms = chain[0]!.parms;

@@ -187,3 +187,22 @@ t.test('Type 3 fonts: d0 glyphs colour themselves, d1 glyphs take the text colou
   t.same(await colourOf([page(4)], (w) => { font(w, '10 0 0 0 10 10 d1 1 0 0 rg 0 0 10 10 re f'); }), [], 'd1 glyph: its colour operators are ignored');
   t.same(await colourOf([page(4)], (w) => { font(w, '10 0 d0 0.5 g 0 0 10 10 re f'); }), [], 'd0 glyph painting gray');
 });
+
+t.test('mesh shadings without a function: every vertex colour is read', async (t) => {
+  // Type 4 free-form mesh, 8-bit flag, 8-bit coordinates, 8-bit RGB components.
+  const mesh = (rgb: number[][]) => (w: PdfWriter) => {
+    const data = Buffer.from(rgb.flatMap((c, i) => [0, i * 10, i * 20, ...c]));
+    w.add(Buffer.concat([Buffer.from(`<< /ShadingType 4 /ColorSpace /DeviceRGB /BitsPerCoordinate 8 /BitsPerComponent 8 /BitsPerFlag 8 /Decode [0 100 0 100 0 1 0 1 0 1] /Length ${data.length} >>\nstream\n`), data, Buffer.from('\nendstream')]));
+  };
+  const page = [{ content: '/M sh', resources: '<< /Shading << /M 3 0 R >> >>' }];
+  t.same(await colourOf(page, mesh([[0, 0, 0], [128, 128, 128], [255, 255, 255]])), [], 'gray vertices');
+  t.same(await colourOf(page, mesh([[0, 0, 0], [128, 128, 128], [255, 0, 0]])), [1], 'one red vertex');
+});
+
+t.test('many small Flate images are checked in one call each', async (t) => {
+  const img = deflateSync(Buffer.from([200, 30, 30, 128, 128, 128]));
+  const r = await colourOf([{ content: 'q 10 0 0 10 0 0 cm /I Do Q', resources: '<< /XObject << /I 3 0 R >> >>' }], (w) => {
+    w.add(Buffer.concat([Buffer.from(`<< /Type /XObject /Subtype /Image /Width 2 /Height 1 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /Length ${img.length} >>\nstream\n`), img, Buffer.from('\nendstream')]));
+  });
+  t.same(r, [1]);
+});
