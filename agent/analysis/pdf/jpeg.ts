@@ -12,10 +12,11 @@ import { AnalysisError } from '../errors.ts';
 
 export type JpegVerdict = 'gray' | 'colour' | 'unknown';
 
-interface Comp { id: number; h: number; v: number; tq: number; bw: number; bh: number; rw: number; rh: number; dc: Float32Array }
+interface Comp { id: number; h: number; v: number; tq: number; bw: number; bh: number; rw: number; rh: number; dc: Int16Array }
 interface Huff { maxcode: Int32Array; valptr: Int32Array; mincode: Int32Array; vals: Uint8Array }
 
-const MAX_BLOCKS = 1 << 24;
+// DC values fit 16 bits; 8M blocks per component (a 23000x23000 4:4:4 image) is 16 MiB.
+const MAX_BLOCKS = 1 << 23;
 
 export function jpegIsColour(d: Uint8Array, offset: number): JpegVerdict {
   try {
@@ -63,10 +64,10 @@ function decide(d: Uint8Array): JpegVerdict {
         mcusX = Math.ceil(wid / (8 * hmax)); mcusY = Math.ceil(hgt / (8 * vmax));
         comps = raw.map((c) => {
           const bw = mcusX * c.h, bh = mcusY * c.v;
-          if (bw * bh > MAX_BLOCKS) throw new AnalysisError('ANALYSIS_LIMIT', 'JPEG too large', 0);
+          if (bw * bh > MAX_BLOCKS) throw new RangeError('JPEG too large for the DC grid');
           // Real block counts (without MCU padding), used by non-interleaved scans.
           const rw = Math.ceil(Math.ceil((wid * c.h) / hmax) / 8), rh = Math.ceil(Math.ceil((hgt * c.v) / vmax) / 8);
-          return { ...c, bw, bh, rw, rh, dc: new Float32Array(bw * bh) };
+          return { ...c, bw, bh, rw, rh, dc: new Int16Array(bw * bh) };
         });
         break;
       }
