@@ -17,6 +17,7 @@ export const COMMANDS: readonly SubCommand[] = [
   { name: 'cmd', summary: 'Administer a running server (PaperCut\'s server-command)', load: () => import('./cmd/cli.ts') },
   { name: 'cups', summary: 'Put a CUPS queue under printgate (attach) or give it back (detach)', load: () => import('../platform/cups/cli.ts') },
   { name: 'replay', summary: 'Replay spool files through a server as a print provider would', load: () => import('../agent/replay.ts') },
+  { name: 'server', summary: 'Run the application server (agent API, admin API)', load: () => import('../server/cli.ts') },
 ];
 
 export const VERSION = '0.1.0';

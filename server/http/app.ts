@@ -20,6 +20,7 @@ import { OpenApiCollector } from './openapi.ts';
 import { agentApi } from './agent-api.ts';
 import { adminApi, ADMIN_BODY_LIMIT } from './admin-api.ts';
 import { healthRoutes } from './health.ts';
+import { coerceQuery } from './query.ts';
 
 export interface AppContext {
   readonly service: PrintService;
@@ -57,7 +58,9 @@ export function buildApp(service: PrintService, options: AppOptions): FastifyIns
     bodyLimit: ADMIN_BODY_LIMIT,
     // Requests already on a connection while the app closes are still answered normally.
     return503OnClosing: false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    // Strict types: no coercion of bodies (query integers are converted by coerceQuery), and
+    // unknown properties are refused by `additionalProperties: false`, never dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
   };
   // Fastify's types give the HTTPS overload a different instance type; both behave alike here.
   const app = (options.https
@@ -80,6 +83,7 @@ export function buildApp(service: PrintService, options: AppOptions): FastifyIns
   installAuth(app, auth);
   app.addHook('onRoute', (route) => openapi.record(route));
   app.addHook('preClose', async () => closing.abort());
+  app.addHook('preValidation', coerceQuery);
   app.setErrorHandler(jsonErrorHandler);
   app.setNotFoundHandler((_request, reply) => {
     void reply.code(404).send(NOT_FOUND_ANSWER);
