@@ -20,6 +20,12 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
 }
 
+/** SQLITE_BUSY (5) and its extended codes: another connection holds the lock. */
+function isBusy(e: unknown): boolean {
+  const code = (e as { errcode?: number })?.errcode;
+  return typeof code === 'number' && (code & 0xff) === 5;
+}
+
 export class SqliteStorage implements Storage {
   readonly dialect: Dialect = { engine: 'sqlite', forUpdate: '' };
   readonly #db: DatabaseSync;
@@ -28,9 +34,14 @@ export class SqliteStorage implements Storage {
   #inTransaction = false;
   #closed = false;
   readonly #direct: Queryable;
+  readonly #busyTimeoutMs: number;
 
   constructor(options: SqliteOptions) {
-    this.#db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 10_000 });
+    // No blocking busy timeout: a wait for another connection's write lock would freeze the
+    // whole event loop (and deadlock with a connection of the same process), so BUSY is
+    // retried asynchronously instead, for up to busyTimeoutMs.
+    this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+    this.#db = new DatabaseSync(options.path, { timeout: 0 });
     this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
     this.#db.exec('PRAGMA foreign_keys = ON');
@@ -54,9 +65,28 @@ export class SqliteStorage implements Storage {
   }
 
   /** Run `fn` now when the connection is idle, else after the open transaction(s). */
-  async #whenIdle<T>(fn: () => T | Promise<T>): Promise<T> {
-    if (!this.#inTransaction && this.#queueEmpty) return fn();
-    return this.#exclusive(async () => fn());
+  async #whenIdle<T>(fn: () => T): Promise<T> {
+    if (!this.#inTransaction && this.#queueEmpty) {
+      try {
+        return fn();
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+      }
+    }
+    return this.#exclusive(() => this.#retryBusy(fn));
+  }
+
+  /** Retry `fn` while another connection holds the write lock, with a growing pause. */
+  async #retryBusy<T>(fn: () => T): Promise<T> {
+    const start = performance.now();
+    for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+      try {
+        return fn();
+      } catch (e) {
+        if (!isBusy(e) || performance.now() - start > this.#busyTimeoutMs) throw e;
+      }
+      await new Promise((r) => setTimeout(r, pause));
+    }
   }
 
   #pending = 0;
@@ -82,7 +112,7 @@ export class SqliteStorage implements Storage {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.#exclusive(async () => {
       if (this.#closed) throw new Error('storage is closed');
-      this.#db.exec('BEGIN IMMEDIATE');
+      await this.#retryBusy(() => this.#db.exec('BEGIN IMMEDIATE'));
       this.#inTransaction = true;
       try {
         const result = await fn(this.#direct);
