@@ -41,6 +41,9 @@ export interface CupsSpoolerOptions {
   readonly client?: CupsClient;
 }
 
+/** The few attributes an action needs to know whether the job still waits at its gate. */
+const STATE_ATTRS = ['job-id', 'job-state', 'job-state-reasons', 'job-printer-uri'];
+
 /** How long a job may stay 'job-incoming' (Create-Job, documents still coming) before we stop looking. */
 const INCOMING_RECHECK_MS = 100;
 const INCOMING_GIVE_UP_MS = 15 * 60_000;
@@ -274,7 +277,7 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
     const id = Number(job.spoolerJobId);
     if (!Number.isInteger(id) || id <= 0) return failed('gone', `not a CUPS job id: ${job.spoolerJobId}`);
     try {
-      const attrs = await ops.getJob(this.client, id, JOB_ATTRS);
+      const attrs = await ops.getJob(this.client, id, STATE_ATTRS);
       if (finalState(attrs)) return failed('gone', `job ${id} has already ended`);
       if (jobQueue(attrs) !== job.queue || !isWaiting(attrs)) return failed('not-held', `job ${id} no longer waits at the gate of ${job.queue}`);
       return attrs;
