@@ -39,7 +39,7 @@ export class PdfDocument {
   decryptor: Decryptor | undefined;
   private encryptNum = -1;
   private readonly cache = new Map<number, PdfObj>();
-  private readonly objStms = new Map<number, { data: Uint8Array; offsets: Map<number, number> }>();
+  private readonly objStms = new Map<number, { data: Uint8Array; offsets: Map<number, number>; byIndex: number[] }>();
   private readonly resolving = new Set<number>();
   private objStmBytes = 0;
 
@@ -145,8 +145,12 @@ export class PdfDocument {
     }
   }
 
-  /** The object with this number, or null when it does not exist (as the spec says). */
-  async getObject(num: number): Promise<PdfObj> {
+  /**
+   * The object with this number, or null when it does not exist (as the spec says).
+   * `keep` false: do not cache it (page tree nodes and pages are visited once; caching
+   * them only pushes shared objects out and feeds the garbage collector).
+   */
+  async getObject(num: number, keep = true): Promise<PdfObj> {
     const hit = this.cache.get(num);
     if (hit !== undefined) return hit;
     if (this.resolving.has(num)) return null; // a reference cycle through /Length or similar
@@ -158,8 +162,10 @@ export class PdfDocument {
         obj = await this.loadObject(num);
       }
       const value = obj ?? null;
-      if (this.cache.size >= CACHE_MAX) this.cache.clear();
-      this.cache.set(num, value);
+      if (keep) {
+        if (this.cache.size >= CACHE_MAX) this.cache.clear();
+        this.cache.set(num, value);
+      }
       return value;
     } finally {
       this.resolving.delete(num);
@@ -235,13 +241,15 @@ export class PdfDocument {
       const { data } = await this.streamData(s);
       const lx = new Lexer(data, 0, true);
       const offsets = new Map<number, number>();
+      const byIndex: number[] = [];
       for (let i = 0; i < n; i++) {
         const on = lx.next(false);
         const oo = lx.next(false);
         if (typeof on !== 'number' || typeof oo !== 'number') break;
         offsets.set(on, first + oo);
+        byIndex.push(on);
       }
-      stm = { data, offsets };
+      stm = { data, offsets, byIndex };
       // Objects of one page are spread over several object streams: keep a few dozen
       // decoded (bounded by bytes) so the page walk does not inflate them again and again.
       this.objStmBytes += data.length;
@@ -252,7 +260,10 @@ export class PdfDocument {
       }
       this.objStms.set(stmNum, stm);
     }
-    void index;
+    // The object must be the one the xref names (by number; its index must agree when given).
+    if (stm.byIndex[index] !== undefined && stm.byIndex[index] !== num && stm.offsets.has(num)) {
+      this.warn('an object stream index disagrees with its xref entry (the number wins)');
+    }
     const at = stm.offsets.get(num);
     if (at === undefined || at >= stm.data.length) return undefined;
     const lx = new Lexer(stm.data, 0, true);

@@ -6,7 +6,7 @@
 
 import * as zlib from 'node:zlib';
 import { AnalysisError } from '../errors.ts';
-import { arrayOf, dictOf, nameOf, numOf, type PdfDict, type PdfObj } from './objects.ts';
+import { dictOf, nameOf, numOf, type PdfDict, type PdfObj } from './objects.ts';
 
 export interface Decoded {
   data: Uint8Array;
@@ -270,9 +270,4 @@ class Growable {
   done(): Uint8Array {
     return this.buf.subarray(0, this.n);
   }
-}
-
-/** True when the array of filter entries is usable (for callers validating dictionaries). */
-export function hasFilters(dict: PdfDict): boolean {
-  return arrayOf(dict.get('Filter')) !== undefined || nameOf(dict.get('Filter')) !== undefined;
 }

@@ -42,7 +42,7 @@ export async function* walkPages(doc: PdfDocument): AsyncGenerator<PageInfo> {
       }
       visited.add(node.num);
     }
-    const d = dictOf(await doc.resolve(node));
+    const d = dictOf(node instanceof PdfRef ? await doc.getObject(node.num, false) : node);
     if (!d) return undefined;
     const here: Inherited = {
       resources: d.get('Resources') ?? inh.resources,
