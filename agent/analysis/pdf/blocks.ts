@@ -32,10 +32,22 @@ export class BlockReader {
     return b;
   }
 
-  /** Up to `length` bytes at `offset` (shorter at the end of the file). */
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  /**
+   * Up to `length` bytes at `offset` (shorter at the end of the file). A read inside one
+   * cached block comes back without a promise (the common case: objects lie close).
+   */
+  read(offset: number, length: number): Uint8Array | Promise<Uint8Array> {
     const start = Math.max(0, Math.min(offset, this.size));
     const end = Math.min(this.size, start + Math.max(0, length));
+    const first = Math.floor(start / BLOCK);
+    if (end - start < DIRECT && first === Math.floor(Math.max(start, end - 1) / BLOCK)) {
+      const b = this.blocks.get(first);
+      if (b) return b.subarray(start - first * BLOCK, end - first * BLOCK);
+    }
+    return this.readAsync(start, end);
+  }
+
+  private async readAsync(start: number, end: number): Promise<Uint8Array> {
     if (end - start >= DIRECT) return this.source.read(start, end - start);
     const first = Math.floor(start / BLOCK);
     const last = Math.floor(Math.max(start, end - 1) / BLOCK);

@@ -272,8 +272,16 @@ export class PdfDocument {
     return v instanceof PdfOp || v === undefined ? null : v;
   }
 
-  async resolve(o: PdfObj | undefined): Promise<PdfObj | undefined> {
-    let v = o;
+  /** Follow references; values that are not references come back without a promise. */
+  resolve(o: PdfObj | undefined): PdfObj | undefined | Promise<PdfObj | undefined> {
+    if (!(o instanceof PdfRef)) return o;
+    const hit = this.cache.get(o.num);
+    if (hit !== undefined && !(hit instanceof PdfRef)) return hit;
+    return this.resolveRef(o);
+  }
+
+  private async resolveRef(o: PdfRef): Promise<PdfObj | undefined> {
+    let v: PdfObj | undefined = o;
     for (let i = 0; i < 16 && v instanceof PdfRef; i++) v = await this.getObject(v.num);
     return v instanceof PdfRef ? null : v;
   }

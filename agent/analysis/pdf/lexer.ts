@@ -27,6 +27,14 @@ export function isRegular(c: number): boolean {
   return CLASS[c] === 0;
 }
 
+/** Names seen so far, by an FNV-1a hash of their bytes (collisions are checked). */
+const NAME_BY_HASH = new Map<number, PdfName>();
+
+function sameBytes(s: string, b: Uint8Array, at: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== b[at + i]) return false;
+  return true;
+}
+
 /** A string placeholder used when the caller asked not to materialise string contents. */
 export const SKIPPED_STRING = new PdfString(new Uint8Array(0));
 
@@ -119,22 +127,36 @@ export class Lexer {
 
   private name(): PdfName {
     const b = this.buf;
-    let p = this.pos + 1; // after '/'
-    let s = '';
-    let start = p;
+    const start = this.pos + 1; // after '/'
+    let p = start;
+    let h = 0x811c9dc5;
+    let escaped = false;
     while (p < b.length && CLASS[b[p]!] === 0) {
-      if (b[p] === 0x23 /* # */ && p + 2 < b.length && hex(b[p + 1]!) >= 0 && hex(b[p + 2]!) >= 0) {
-        s += latin1(b, start, p) + String.fromCharCode(hex(b[p + 1]!) * 16 + hex(b[p + 2]!));
-        p += 3;
-        start = p;
-        continue;
-      }
+      if (b[p] === 0x23) escaped = true;
+      h = Math.imul(h ^ b[p]!, 0x01000193);
       p++;
     }
     if (p === b.length && !this.complete) throw new Underflow();
-    s += latin1(b, start, p);
     this.pos = p;
-    return PdfName.of(s);
+    // Most names are plain and seen before: find them by a hash of their bytes without
+    // building a string.
+    if (!escaped) {
+      const known = NAME_BY_HASH.get(h);
+      if (known && known.name.length === p - start && sameBytes(known.name, b, start)) return known;
+      const n = PdfName.of(latin1(b, start, p));
+      if (NAME_BY_HASH.size < 8192) NAME_BY_HASH.set(h, n);
+      return n;
+    }
+    let s = '';
+    let from = start;
+    for (let i = start; i < p; i++) {
+      if (b[i] === 0x23 && i + 2 < p && hex(b[i + 1]!) >= 0 && hex(b[i + 2]!) >= 0) {
+        s += latin1(b, from, i) + String.fromCharCode(hex(b[i + 1]!) * 16 + hex(b[i + 2]!));
+        i += 2;
+        from = i + 1;
+      }
+    }
+    return PdfName.of(s + latin1(b, from, p));
   }
 
   private literalString(): PdfString {

@@ -121,11 +121,13 @@ export async function linearizedPageCount(doc: PdfDocument): Promise<number | un
 
 /** A page's content streams (one stream or an array of them). */
 export async function pageContents(doc: PdfDocument, page: PdfDict): Promise<PdfStream[]> {
-  const c = await doc.resolve(page.get('Contents'));
+  // Content streams belong to one page: read them past the object cache.
+  const once = (o: PdfObj | undefined) => (o instanceof PdfRef ? doc.getObject(o.num, false) : o);
+  const c = await once(page.get('Contents'));
   const list = Array.isArray(c) ? c : c ? [c] : [];
   const out: PdfStream[] = [];
   for (const s of list) {
-    const r = await doc.resolve(s);
+    const r = await once(s);
     if (r instanceof PdfStream) out.push(r);
   }
   return out;
