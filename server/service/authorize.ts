@@ -21,12 +21,12 @@ import {
 } from './accounts.ts';
 import type { AgentAuth } from './agents.ts';
 import type { GroupRow, PrinterRow, Snapshot } from './cache.ts';
+import type { Storage } from '../storage/port.ts';
 import type { Core } from './core.ts';
-import { onceByKey, storeAnswer } from './idempotency.ts';
 import { post } from './ledger.ts';
 import { ensurePrinter } from './printers.ts';
 import type { AgentIdentity, AuthorizeInput, AuthorizeResult, CompleteInput, CompleteResult } from './types.ts';
-import { checkName, flag, jobIdNumber } from './util.ts';
+import { checkName, flag, jobIdNumber, requestHash } from './util.ts';
 
 const clip = (v: unknown, max: number): string => (typeof v === 'string' ? v.slice(0, max) : '');
 
@@ -85,9 +85,39 @@ export async function authorize(core: Core, auth: AgentAuth, agent: AgentIdentit
   const printer = await ensurePrinter(core, agent, queue);
   const snap = await core.caches.get();
   await auth.touch(agent.id);
-  const settings = snap.settings;
 
-  return onceByKey(core.db, `agent:${agent.id}`, input.idempotencyKey, input, async (tx, hash) => {
+  const key = checkKey(input.idempotencyKey);
+  const hash = requestHash(input);
+  const stored = await storedAuthorize(core, snap, core.db, agent, key, hash);
+  if (stored) return stored;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await core.db.transaction((tx) => decideAndRecord(core, tx, agent, input, key, hash, { printer, snap, analysis, attrs, offline, userName }));
+    } catch (e) {
+      // Lost a race: the same key (answer stored by the winner) or an on-demand user insert.
+      if (!core.db.isUniqueViolation(e) || attempt >= 3) throw e;
+      const winner = await storedAuthorize(core, snap, core.db, agent, key, hash);
+      if (winner) return winner;
+    }
+  }
+}
+
+interface Prepared {
+  printer: PrinterRow;
+  snap: Snapshot;
+  analysis: ReturnType<typeof toAnalysisResult>;
+  attrs: { copies: number; numberUp: number; pageRanges: string; sides: string; colorMode: string; media: string };
+  offline: boolean;
+  userName: string;
+}
+
+async function decideAndRecord(core: Core, tx: Queryable, agent: AgentIdentity, input: AuthorizeInput, key: string, hash: string, p: Prepared): Promise<AuthorizeResult> {
+  const { printer, snap, analysis, attrs, offline, userName } = p;
+  const settings = snap.settings;
+  const job = input.job;
+  {
+    const again = await storedAuthorize(core, snap, tx, agent, key, hash);
+    if (again) return again;
     const now = core.clock();
     let user = await findUserRow(tx, userName);
     if (!user && settings.onDemandCreation) user = await insertUser(tx, now, settings, { name: userName }, 'on-demand');
@@ -142,35 +172,34 @@ export async function authorize(core: Core, auth: AgentAuth, agent: AgentIdentit
     const row = await tx.get<{ id: number }>(
       `INSERT INTO jobs (user_id, user_name, account_id, printer_id, agent_id, host, title, spooler_job_id, pages, color_pages,
          copies, duplex, grayscale, media, impressions, color_impressions, sheets, cost, reserved, decision, reason_code, reason,
-         hold_kind, hold_expires_at, force_grayscale, force_duplex, status, method, offline, created_at, completed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+         hold_kind, hold_expires_at, force_grayscale, force_duplex, status, method, offline, created_at, completed_at,
+         idem_key, request_hash, quoted_cost, balance_after)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       [user?.id ?? null, userName, account?.id ?? null, printer.id, agent.id, clip(job.host, 255), clip(job.title, 1024),
         clip(job.spoolerJobId, 100), analysis.pages, analysis.colorPages, units?.copies ?? Math.max(1, attrs.copies),
         flag(units?.duplex ?? false), flag(units?.grayscale ?? false), mediaOf(units?.bySize[0]?.media ?? analysis.media[0]?.name, attrs.media),
         units?.impressions ?? 0, units?.colorImpressions ?? 0, units?.sheets ?? 0,
         outcome.decision === 'DENY' ? 0 : outcome.costMinor, status === 'authorized' ? outcome.costMinor : 0,
         outcome.decision, outcome.reasonCode, outcome.message, outcome.holdKind, holdExpires, flag(outcome.forceGrayscale),
-        flag(outcome.forceDuplex), status, analysis.method, flag(offline), createdAt, status === 'printed' ? now : null]);
+        flag(outcome.forceDuplex), status, analysis.method, flag(offline), createdAt, status === 'printed' ? now : null,
+        key, hash, outcome.decision === 'DENY' ? 0 : outcome.costMinor, after ? available(after) : 0]);
     const jobId = Number(row!.id);
 
     // An offline replay already printed: charge it now (never denied; may go below zero).
     if (status === 'printed' && account && outcome.costMinor !== 0) {
-      const p = await post(tx, now, { accountId: account.id, amount: -outcome.costMinor, kind: 'settle', comment: `job ${jobId} (offline)`, actor: `agent:${agent.name}`, jobId, idempotencyKey: `job:${jobId}:settle` });
+      const p = await post(tx, now, { accountId: account.id, amount: -outcome.costMinor, kind: 'settle', comment: `job ${jobId} (offline)`, actor: `agent:${agent.name}`, jobId });
       after = { ...after!, balance: p.balanceAfter };
+      await tx.run('UPDATE jobs SET balance_after = ? WHERE id = ?', [available(after), jobId]);
     }
-    const result: AuthorizeResult = {
-      decision: outcome.decision, jobId: String(jobId), reasonCode: outcome.reasonCode, message: outcome.message,
-      forceGrayscale: outcome.forceGrayscale, forceDuplex: outcome.forceDuplex,
-      costMinor: outcome.decision === 'DENY' ? 0 : outcome.costMinor, account: account?.name ?? '', currency: settings.currency,
-      holdKind: outcome.holdKind ?? 'HOLD_KIND_UNSPECIFIED', holdExpiresAtMs: holdExpires ?? 0,
-      watermark: printer.watermark && outcome.decision !== 'DENY',
-      watermarkText: printer.watermark ? watermarkText(printer.watermarkTemplate, { user: userName, printer: `${printer.agentName}/${printer.queue}`, job: String(jobId), date: new Date(now).toISOString().slice(0, 10), host: clip(job.host, 255) }) : '',
-      balanceAfterMinor: after ? available(after) : 0,
-    };
-    await storeAnswer(tx, `agent:${agent.id}`, input.idempotencyKey, hash, result, now);
-    return result;
-  });
+    const balanceAfter = after ? available(after) : 0;
+    return answer(core, snap, {
+      jobId, decision: outcome.decision, reasonCode: outcome.reasonCode, message: outcome.message, forceGrayscale: outcome.forceGrayscale,
+      forceDuplex: outcome.forceDuplex, quotedCost: outcome.decision === 'DENY' ? 0 : outcome.costMinor, account: account?.name ?? '',
+      holdKind: outcome.holdKind, holdExpiresAt: holdExpires, printer, userName, host: clip(job.host, 255), createdAt, balanceAfter,
+    });
+  }
 }
+
 
 function mediaOf(analysed: string | undefined, requested: string): string {
   return (analysed && analysed !== 'unknown' ? analysed : requested).slice(0, 100);
@@ -187,40 +216,101 @@ export async function complete(core: Core, auth: AgentAuth, agent: AgentIdentity
   const printed = checkCount(input.impressionsPrinted, 'impressionsPrinted', MAX_COPIES * 1_000_000);
   await auth.touch(agent.id);
 
-  return onceByKey(core.db, `agent:${agent.id}`, input.idempotencyKey, input, async (tx, hash) => {
+  const key = checkKey(input.idempotencyKey);
+  const hash = requestHash(input);
+
+  return core.db.transaction(async (tx) => {
     const now = core.clock();
     const job = await tx.get<Record<string, unknown>>(
-      `SELECT id, agent_id, account_id, status, cost, reserved, impressions FROM jobs WHERE id = ?${core.db.dialect.forUpdate}`, [id]);
+      `SELECT id, agent_id, account_id, status, cost, reserved, impressions, complete_key, complete_hash FROM jobs WHERE id = ?${core.db.dialect.forUpdate}`, [id]);
     if (!job || Number(job.agent_id) !== agent.id) throw new PrintgateError('UNKNOWN_JOB', `unknown job "${input.jobId}"`);
     const accountId = job.account_id === null ? null : Number(job.account_id);
     const from = job.status as Parameters<typeof transition>[0];
-    const next = transition(from, event);
+    const next = job.complete_key === key ? null : transition(from, event);
     let cost = 0;
+    if (job.complete_key === key && job.complete_hash !== hash) {
+      throw new PrintgateError('IDEMPOTENCY_MISMATCH', `the idempotency key "${key}" was used for a different request`);
+    }
     if (next === null) {
       if (from === 'held') throw new PrintgateError('JOB_NOT_HELD', 'the job is held and was not released; it cannot have printed');
       if (from === 'authorized') throw new PrintgateError('CONFLICT', `cannot ${event} an authorized job`);
-      // Already final (printed, cancelled, denied...): report it as it stands, charge nothing.
+      // A retry, or the job is already final: report it as it stands, charge nothing more.
       cost = from === 'printed' ? Number(job.cost) : 0;
     } else if (next === 'printed') {
       cost = settleCost(Number(job.cost), Number(job.impressions), printed);
-      const g = await tx.run("UPDATE jobs SET status = 'printed', cost = ?, reserved = 0, completed_at = ? WHERE id = ? AND status = 'authorized'", [cost, now, id]);
+      const g = await tx.run("UPDATE jobs SET status = 'printed', cost = ?, reserved = 0, completed_at = ?, complete_key = ?, complete_hash = ? WHERE id = ? AND status = 'authorized'", [cost, now, key, hash, id]);
       if (g.changes !== 1) throw new PrintgateError('CONFLICT', 'the job changed concurrently; retry');
       if (accountId !== null) {
         if (Number(job.reserved) !== 0) await tx.run('UPDATE accounts SET reserved = reserved - ? WHERE id = ?', [Number(job.reserved), accountId]);
-        if (cost !== 0) await post(tx, now, { accountId, amount: -cost, kind: 'settle', comment: `job ${id}`, actor: `agent:${agent.name}`, jobId: id, idempotencyKey: `job:${id}:settle` });
+        if (cost !== 0) await post(tx, now, { accountId, amount: -cost, kind: 'settle', comment: `job ${id}`, actor: `agent:${agent.name}`, jobId: id });
       }
     } else {
-      const g = await tx.run('UPDATE jobs SET status = ?, cost = 0, reserved = 0, completed_at = ? WHERE id = ? AND status = ?', [next, now, id, from]);
+      const g = await tx.run('UPDATE jobs SET status = ?, cost = 0, reserved = 0, completed_at = ?, complete_key = ?, complete_hash = ? WHERE id = ? AND status = ?', [next, now, key, hash, id, from]);
       if (g.changes !== 1) throw new PrintgateError('CONFLICT', 'the job changed concurrently; retry');
       if (accountId !== null && Number(job.reserved) !== 0) await tx.run('UPDATE accounts SET reserved = reserved - ? WHERE id = ?', [Number(job.reserved), accountId]);
     }
-    const acc = accountId === null ? undefined : await tx.get<Record<string, unknown>>(`SELECT name, balance, reserved, overdraft FROM accounts WHERE id = ?`, [accountId]);
-    const result: CompleteResult = {
+    const acc = accountId === null ? undefined : await tx.get<Record<string, unknown>>('SELECT name, balance, reserved, overdraft FROM accounts WHERE id = ?', [accountId]);
+    return {
       jobId: String(id), costMinor: cost,
       balanceAfterMinor: acc ? available({ balance: Number(acc.balance), reserved: Number(acc.reserved), overdraft: Number(acc.overdraft) }) : 0,
       account: acc ? String(acc.name) : '',
     };
-    await storeAnswer(tx, `agent:${agent.id}`, input.idempotencyKey, hash, result, now);
-    return result;
+  });
+}
+
+function checkKey(key: unknown): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
+    throw new PrintgateError('INVALID_ARGUMENT', 'idempotencyKey must be 1 to 200 characters');
+  }
+  return key;
+}
+
+interface AnswerParts {
+  jobId: number;
+  decision: AuthorizeResult['decision'];
+  reasonCode: string;
+  message: string;
+  forceGrayscale: boolean;
+  forceDuplex: boolean;
+  quotedCost: Minor;
+  account: string;
+  holdKind: AuthorizeResult['holdKind'] | null;
+  holdExpiresAt: number | null;
+  printer: PrinterRow | undefined;
+  userName: string;
+  host: string;
+  createdAt: number;
+  balanceAfter: Minor;
+}
+
+function answer(_core: Core, snap: Snapshot, a: AnswerParts): AuthorizeResult {
+  const p = a.printer;
+  const mark = p?.watermark === true && a.decision !== 'DENY';
+  return {
+    decision: a.decision, jobId: String(a.jobId), reasonCode: a.reasonCode, message: a.message,
+    forceGrayscale: a.forceGrayscale, forceDuplex: a.forceDuplex, costMinor: a.quotedCost, account: a.account,
+    currency: snap.settings.currency, holdKind: a.holdKind ?? 'HOLD_KIND_UNSPECIFIED', holdExpiresAtMs: a.holdExpiresAt ?? 0,
+    watermark: mark,
+    watermarkText: mark ? watermarkText(p!.watermarkTemplate, { user: a.userName, printer: `${p!.agentName}/${p!.queue}`, job: String(a.jobId), date: new Date(a.createdAt).toISOString().slice(0, 10), host: a.host }) : '',
+    balanceAfterMinor: a.balanceAfter,
+  };
+}
+
+/** The answer already given for (agent, key), rebuilt from its job row; IDEMPOTENCY_MISMATCH for another request. */
+async function storedAuthorize(core: Core, snap: Snapshot, q: Queryable, agent: AgentIdentity, key: string, hash: string): Promise<AuthorizeResult | undefined> {
+  const r = await q.get<Record<string, unknown>>(
+    `SELECT j.id, j.request_hash, j.decision, j.reason_code, j.reason, j.force_grayscale, j.force_duplex, j.quoted_cost, j.hold_kind,
+       j.hold_expires_at, j.printer_id, j.user_name, j.host, j.created_at, j.balance_after, acc.name AS account_name
+     FROM jobs j LEFT JOIN accounts acc ON acc.id = j.account_id WHERE j.agent_id = ? AND j.idem_key = ?`, [agent.id, key]);
+  if (!r) return undefined;
+  if (r.request_hash !== hash) throw new PrintgateError('IDEMPOTENCY_MISMATCH', `the idempotency key "${key}" was used for a different request`);
+  // `snap` comes from the caller: reading the cache here could need a second connection
+  // (PostgreSQL pool) or queue behind our own transaction (SQLite).
+  return answer(core, snap, {
+    jobId: Number(r.id), decision: r.decision as AuthorizeResult['decision'], reasonCode: String(r.reason_code), message: String(r.reason),
+    forceGrayscale: Number(r.force_grayscale) === 1, forceDuplex: Number(r.force_duplex) === 1, quotedCost: Number(r.quoted_cost),
+    account: (r.account_name as string | null) ?? '', holdKind: (r.hold_kind as AuthorizeResult['holdKind'] | null) ?? null,
+    holdExpiresAt: r.hold_expires_at === null ? null : Number(r.hold_expires_at), printer: snap.printers.get(Number(r.printer_id)),
+    userName: String(r.user_name), host: String(r.host), createdAt: Number(r.created_at), balanceAfter: Number(r.balance_after),
   });
 }

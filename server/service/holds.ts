@@ -10,6 +10,7 @@ import type { Queryable } from '../storage/port.ts';
 import { ACCOUNT_COLUMNS, accountFromRow, hasSharedAccess, personalAccount, type AccountRow } from './accounts.ts';
 import { reserve, userGroups } from './authorize.ts';
 import type { Core } from './core.ts';
+import type { Snapshot } from './cache.ts';
 import { jobFromRow, jobRow, JOB_COLUMNS, JOB_FROM } from './jobs.ts';
 import type { AgentIdentity, EventsResult, Job, JobEvent, JobEventKind } from './types.ts';
 import { jobIdNumber } from './util.ts';
@@ -26,8 +27,8 @@ interface EventPayload {
   forceDuplex: boolean;
 }
 
-async function emit(core: Core, tx: Queryable, job: Record<string, unknown>, kind: JobEventKind, extra: Partial<EventPayload>, now: number): Promise<void> {
-  const snap = await core.caches.get();
+/** Inside a transaction: `snap` must be read before it (see storedAuthorize). */
+async function emit(snap: Snapshot, tx: Queryable, job: Record<string, unknown>, kind: JobEventKind, extra: Partial<EventPayload>, now: number): Promise<void> {
   const printer = snap.printers.get(Number(job.printer_id));
   const payload: EventPayload = {
     queue: printer?.queue ?? '', spoolerJobId: String(job.spooler_job_id), account: '', costMinor: 0, message: '',
@@ -83,7 +84,7 @@ export async function releaseJob(core: Core, jobId: string, actor: string, optio
     const next = transition('held', 'release')!;
     await tx.run('UPDATE jobs SET status = ?, account_id = ?, reserved = ? WHERE id = ?', [next, account.id, cost, Number(job.id)]);
     const kind: JobEventKind = job.hold_kind === 'CHOOSE_ACCOUNT' || options.account !== undefined ? 'ACCOUNT_CHOSEN' : 'RELEASED';
-    await emit(core, tx, job, kind, { account: account.name, costMinor: cost, message: `released by ${actor}` }, now);
+    await emit(snap, tx, job, kind, { account: account.name, costMinor: cost, message: `released by ${actor}` }, now);
     agentId = Number(job.agent_id);
     return Number(job.id);
   });
@@ -93,12 +94,13 @@ export async function releaseJob(core: Core, jobId: string, actor: string, optio
 
 /** Cancel a held job without charge. */
 export async function cancelHeldJob(core: Core, jobId: string, actor: string, message?: string): Promise<Job> {
+  const snap = await core.caches.get();
   let agentId = 0;
   const id = await core.db.transaction(async (tx) => {
     const now = core.clock();
     const job = await lockedHeldJob(core, tx, jobId);
     await tx.run('UPDATE jobs SET status = ?, cost = 0, completed_at = ? WHERE id = ?', [transition('held', 'cancel')!, now, Number(job.id)]);
-    await emit(core, tx, job, 'CANCELLED', { message: (message ?? `cancelled by ${actor}`).slice(0, 500) }, now);
+    await emit(snap, tx, job, 'CANCELLED', { message: (message ?? `cancelled by ${actor}`).slice(0, 500) }, now);
     agentId = Number(job.agent_id);
     return Number(job.id);
   });
@@ -109,6 +111,7 @@ export async function cancelHeldJob(core: Core, jobId: string, actor: string, me
 /** Time out held jobs whose hold expired; returns how many. */
 export async function sweepHeldJobs(core: Core, nowMs?: number): Promise<number> {
   const now = nowMs ?? core.clock();
+  const snap = await core.caches.get();
   const due = await core.db.all<{ id: number }>("SELECT id FROM jobs WHERE status = 'held' AND hold_expires_at <= ? ORDER BY hold_expires_at LIMIT 500", [now]);
   let count = 0;
   const agents = new Set<number>();
@@ -118,7 +121,7 @@ export async function sweepHeldJobs(core: Core, nowMs?: number): Promise<number>
       if (!job || job.status !== 'held') return false;
       const g = await tx.run("UPDATE jobs SET status = ?, cost = 0, completed_at = ? WHERE id = ? AND status = 'held'", [transition('held', 'timeout')!, now, Number(id)]);
       if (g.changes !== 1) return false;
-      await emit(core, tx, job, 'TIMED_OUT', { message: 'Nobody released the job in time; it was cancelled without charge.' }, now);
+      await emit(snap, tx, job, 'TIMED_OUT', { message: 'Nobody released the job in time; it was cancelled without charge.' }, now);
       agents.add(Number(job.agent_id));
       return true;
     });

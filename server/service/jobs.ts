@@ -1,6 +1,7 @@
-// The job log: mapping rows to Job objects and the filtered, keyset-paged query (newest
-// first by id). Indexes (user_id, id), (printer_id, id) and (created_at) keep a user's or
-// a printer's latest jobs one index range scan away at millions of rows.
+// The job log: mapping rows to Job objects and the filtered, keyset-paged query, newest
+// first by (created_at, id) (an offline replay takes its place at the time it printed).
+// Indexes (user_id, created_at, id), (printer_id, created_at, id) and (created_at, id)
+// keep a user's or a printer's latest jobs one index range scan away at millions of rows.
 
 import { PrintgateError } from '../../shared/errors.ts';
 import { JOB_STATUSES, type Decision, type HoldKind, type JobStatus } from '../domain/types.ts';
@@ -51,7 +52,9 @@ export async function getJob(core: Core, id: string): Promise<Job> {
 
 export async function listJobs(core: Core, filter: JobFilter = {}): Promise<Page<Job>> {
   const limit = pageLimit(filter.limit);
-  const before = decodeCursor<number>(filter.cursor, 'number');
+  const cursor = decodeCursor<string>(filter.cursor, 'string');
+  const before = cursor === null ? null : /^(\d+):(\d+)$/.exec(cursor);
+  if (cursor !== null && !before) throw new PrintgateError('INVALID_ARGUMENT', 'cursor is not valid');
   const where: string[] = [];
   const params: Array<string | number | null> = [];
   if (filter.user !== undefined) {
@@ -78,11 +81,16 @@ export async function listJobs(core: Core, filter: JobFilter = {}): Promise<Page
     where.push('j.status = ?');
     params.push(filter.status);
   }
-  if (before !== null) { where.push('j.id < ?'); params.push(before); }
+  if (before) {
+    // Row-value comparison (created_at, id) < (?, ?), spelled out for both engines' planners.
+    where.push('(j.created_at < ? OR (j.created_at = ? AND j.id < ?))');
+    params.push(Number(before[1]), Number(before[1]), Number(before[2]));
+  }
   const rows = await core.db.all(
-    `SELECT ${JOB_COLUMNS} FROM ${JOB_FROM} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY j.id DESC LIMIT ?`,
+    `SELECT ${JOB_COLUMNS} FROM ${JOB_FROM} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY j.created_at DESC, j.id DESC LIMIT ?`,
     [...params, limit + 1]);
   const items: Job[] = [];
   for (const r of rows.slice(0, limit)) items.push(await jobFromRow(core, r));
-  return { items, nextCursor: rows.length > limit ? encodeCursor(Number(items.at(-1)!.id)) : null };
+  const last = rows[limit - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(`${Number(last.created_at)}:${Number(last.id)}`) : null };
 }

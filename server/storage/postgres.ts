@@ -30,7 +30,7 @@ export class PostgresStorage implements Storage {
       connectionString: options.url,
       max: options.poolSize ?? 16,
       idleTimeoutMillis: 30_000,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: 30_000,
       application_name: 'printgate',
       types: {
         getTypeParser: (oid: number, format?: string) =>

@@ -1,5 +1,7 @@
 -- printgate schema, version 1. Shared by SQLite and PostgreSQL: {{id}} becomes the
--- engine's auto-increment primary key. Times are epoch milliseconds (BIGINT), flags are
+-- engine's integer primary key (SQLite: the rowid; ids of deleted rows are only ever old
+-- ones), {{serial}} one that never reuses an id (SQLite AUTOINCREMENT), {{without_rowid}}
+-- marks SQLite tables clustered on their primary key. Times are epoch milliseconds (BIGINT), flags are
 -- INTEGER 0/1, money is BIGINT minor units, structured settings are JSON text.
 
 CREATE TABLE agents (
@@ -102,9 +104,10 @@ CREATE TABLE transactions (
   comment TEXT NOT NULL DEFAULT '',
   actor TEXT NOT NULL DEFAULT '',
   job_id BIGINT,
-  idempotency_key TEXT UNIQUE,
+  idempotency_key TEXT,
   created_at BIGINT NOT NULL
 );
+CREATE UNIQUE INDEX transactions_key ON transactions (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX transactions_account ON transactions (account_id, id);
 CREATE INDEX transactions_job ON transactions (job_id) WHERE job_id IS NOT NULL;
 
@@ -162,17 +165,25 @@ CREATE TABLE jobs (
   method TEXT NOT NULL DEFAULT '',
   offline INTEGER NOT NULL DEFAULT 0,
   created_at BIGINT NOT NULL,
-  completed_at BIGINT
+  completed_at BIGINT,
+  -- The job row is also the stored answer of the agent's idempotent calls: authorize by
+  -- (agent_id, idem_key) with the request's hash, complete by complete_key.
+  idem_key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  quoted_cost BIGINT NOT NULL DEFAULT 0,
+  balance_after BIGINT NOT NULL DEFAULT 0,
+  complete_key TEXT,
+  complete_hash TEXT
 );
-CREATE INDEX jobs_user ON jobs (user_id, id);
-CREATE INDEX jobs_user_time ON jobs (user_id, created_at);
-CREATE INDEX jobs_printer ON jobs (printer_id, id);
-CREATE INDEX jobs_created ON jobs (created_at);
+CREATE UNIQUE INDEX jobs_idem ON jobs (agent_id, idem_key);
+CREATE INDEX jobs_user ON jobs (user_id, created_at, id);
+CREATE INDEX jobs_printer ON jobs (printer_id, created_at, id);
+CREATE INDEX jobs_created ON jobs (created_at, id);
 CREATE INDEX jobs_held ON jobs (hold_expires_at) WHERE status = 'held';
 
 -- Server -> agent events about held jobs, read by long-polling agents after a seq.
 CREATE TABLE job_events (
-  seq {{id}},
+  seq {{serial}},
   agent_id BIGINT NOT NULL,
   job_id BIGINT NOT NULL,
   kind TEXT NOT NULL,
@@ -187,7 +198,7 @@ CREATE TABLE config (
   updated_at BIGINT NOT NULL
 );
 
--- Stored answers of idempotent calls: scope is "agent:<id>" or "admin".
+-- Stored answers of idempotent admin requests (agents' are on their job rows).
 CREATE TABLE idempotency (
   scope TEXT NOT NULL,
   key TEXT NOT NULL,
@@ -195,7 +206,7 @@ CREATE TABLE idempotency (
   response TEXT NOT NULL,
   created_at BIGINT NOT NULL,
   PRIMARY KEY (scope, key)
-);
+){{without_rowid}};
 CREATE INDEX idempotency_created ON idempotency (created_at);
 
 -- Bumped whenever printers, groups or settings change, so that every server process
