@@ -10,15 +10,31 @@
 // still writes it) but the last transactions may be lost on power loss or an OS crash;
 // with synchronous=FULL (PRINTGATE_SQLITE_SYNC=full) the WAL is fsynced at every commit and
 // survives power loss too, at the cost of one fsync per transaction.
+//
+// Checkpoints (copying the WAL back into the database file, with fsyncs) run in a worker
+// thread on its own connection, so no request ever waits for one on the event loop.
 
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import type { Dialect, Params, Queryable, Row, Storage } from './port.ts';
 
 export interface SqliteOptions {
   path: string;
   synchronous?: 'NORMAL' | 'FULL';
   busyTimeoutMs?: number;
+  /** Checkpoint from a worker thread instead of inside commits (default true). */
+  checkpointWorker?: boolean;
 }
+
+const CHECKPOINT_MS = 250;
+/** The worker: a PASSIVE checkpoint every CHECKPOINT_MS (never blocks writers or readers). */
+const CHECKPOINTER = `
+const { DatabaseSync } = require('node:sqlite');
+const { workerData, parentPort } = require('node:worker_threads');
+const db = new DatabaseSync(workerData.path, { timeout: 0 });
+const timer = setInterval(() => { try { db.exec('PRAGMA wal_checkpoint(PASSIVE)'); } catch {} }, workerData.everyMs);
+parentPort.on('message', () => { clearInterval(timer); try { db.close(); } catch {} parentPort.close(); });
+`;
 
 /** SQLITE_BUSY (5) and its extended codes: another connection holds the lock. */
 function isBusy(e: unknown): boolean {
@@ -35,6 +51,7 @@ export class SqliteStorage implements Storage {
   #closed = false;
   readonly #direct: Queryable;
   readonly #busyTimeoutMs: number;
+  #checkpointer: Worker | null = null;
 
   constructor(options: SqliteOptions) {
     // No blocking busy timeout: a wait for another connection's write lock would freeze the
@@ -47,6 +64,11 @@ export class SqliteStorage implements Storage {
     this.#db.exec('PRAGMA foreign_keys = ON');
     this.#db.exec('PRAGMA temp_store = MEMORY');
     this.#db.exec('PRAGMA cache_size = -65536');
+    if (options.checkpointWorker !== false && options.path !== ':memory:') {
+      this.#db.exec('PRAGMA wal_autocheckpoint = 0');
+      this.#checkpointer = new Worker(CHECKPOINTER, { eval: true, workerData: { path: options.path, everyMs: CHECKPOINT_MS } });
+      this.#checkpointer.unref();
+    }
     const self = this;
     this.#direct = {
       async all<T>(sql: string, params: Params = []) { return self.#stmt(sql).all(...params) as T[]; },
@@ -140,6 +162,13 @@ export class SqliteStorage implements Storage {
     if (this.#closed) return;
     this.#closed = true;
     await this.#queue;
+    if (this.#checkpointer) {
+      const w = this.#checkpointer;
+      const exited = new Promise((r) => w.once('exit', r));
+      w.ref(); // keep the process alive until the worker has closed its connection
+      w.postMessage('stop');
+      await exited;
+    }
     this.#statements.clear();
     this.#db.close();
   }
