@@ -17,7 +17,8 @@
 
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ERRORS, PrintgateError, isErrorCode, type ErrorCode } from '../../shared/errors.ts';
+import { PrintgateError } from '../../shared/errors.ts';
+import { errorFromParts, jsonErrorParts } from './answer-error.ts';
 import { AGENT_API_PREFIX, CONTENT_TYPE_PROTOBUF, pb, type MessageType, type printgate } from '../../shared/protocol/index.ts';
 import { backoffDelay, isRetryableStatus, isTlsCertificateError, resolveRetryPolicy, type RetryPolicy } from './retry.ts';
 import { Transport, type HttpAnswer } from './transport.ts';
@@ -86,43 +87,20 @@ export function isServerUnavailable(err: unknown): boolean {
   return err instanceof PrintgateError && (err.code === 'SERVER_UNREACHABLE' || err.status >= 500);
 }
 
-/** The catalogue code for an HTTP status when the body did not carry one. */
-function codeForStatus(status: number): ErrorCode {
-  switch (status) {
-    case 400: return 'BAD_REQUEST';
-    case 401: return 'UNAUTHENTICATED';
-    case 403: return 'FORBIDDEN';
-    case 404: return 'NOT_FOUND';
-    case 409: return 'CONFLICT';
-    case 413: return 'BODY_TOO_LARGE';
-    case 415: return 'UNSUPPORTED_MEDIA_TYPE';
-    case 429: return 'RATE_LIMITED';
-    case 503: return 'STORAGE_UNAVAILABLE';
-    default: return status >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
-  }
-}
-
 /** Turn a non-2xx answer into a PrintgateError carrying the server's code and message. */
 export function errorFromAnswer(answer: HttpAnswer): PrintgateError {
-  let code = '';
-  let message = '';
-  try {
-    if (answer.contentType.includes('protobuf')) {
+  let parts = { code: '', message: '' };
+  if (answer.contentType.includes('protobuf')) {
+    try {
       const body = pb.ErrorBody.decode(answer.body);
-      code = body.code;
-      message = body.message;
-    } else if (answer.contentType.includes('json')) {
-      const body = JSON.parse(answer.body.toString('utf8')) as { code?: unknown; message?: unknown };
-      if (typeof body.code === 'string') code = body.code;
-      if (typeof body.message === 'string') message = body.message;
+      parts = { code: body.code, message: body.message };
+    } catch {
+      // An undecodable error body still has its status.
     }
-  } catch {
-    // An undecodable error body still has its status; fall through to codeForStatus.
+  } else if (answer.contentType.includes('json')) {
+    parts = jsonErrorParts(answer.body);
   }
-  const known = isErrorCode(code) ? code : codeForStatus(answer.status);
-  const detail: Record<string, unknown> = { httpStatus: answer.status };
-  if (code !== '' && !isErrorCode(code)) detail.serverCode = code;
-  return new PrintgateError(known, message || ERRORS[known].message, detail);
+  return errorFromParts(answer.status, parts.code, parts.message);
 }
 
 function decodeAnswer<T>(type: MessageType<T>, answer: HttpAnswer, method: string): T {

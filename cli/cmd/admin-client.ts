@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PrintgateError } from '../../shared/errors.ts';
-import { errorFromAnswer } from '../../agent/client/client.ts';
+import { errorFromParts, jsonErrorParts } from '../../agent/client/answer-error.ts';
 import { Transport, type HttpAnswer } from '../../agent/client/transport.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8631';
@@ -89,7 +89,10 @@ export class AdminClient {
       const e = err as NodeJS.ErrnoException;
       throw new PrintgateError('SERVER_UNREACHABLE', `${this.#base.origin} is not reachable: ${e.message}`, { cause: e.code ?? e.name }, { cause: e });
     }
-    if (answer.status < 200 || answer.status >= 300) throw errorFromAnswer(answer);
+    if (answer.status < 200 || answer.status >= 300) {
+      const parts = answer.contentType.includes('json') ? jsonErrorParts(answer.body) : { code: '', message: '' };
+      throw errorFromParts(answer.status, parts.code, parts.message);
+    }
     if (answer.status === 204 || answer.body.length === 0) return null;
     try {
       return JSON.parse(answer.body.toString('utf8'));
