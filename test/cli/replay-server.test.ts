@@ -78,6 +78,22 @@ t.test('printgate replay against a running server', { timeout: 120_000 }, async 
     const nobody = JSON.parse((await replay('nobody', PDF)).stdout) as Record<string, unknown>;
     t.equal(nobody.decision, 'DENY', 'an unknown user is denied');
     t.ok(String(nobody.reason).length > 0);
+
+    // Secure release: the job is held; replay reports it, and with --wait it long-polls the
+    // events channel for the job's fate (nobody releases it here) before reporting it held.
+    await ok('set-printer-cost-simple', 'office', '0.10');
+    await ok('set-printer-release-required', 'office', 'true');
+    const held = JSON.parse((await replay('alice', PDF)).stdout) as Record<string, unknown>;
+    t.equal(held.decision, 'HOLD');
+    const started = Date.now();
+    const waited = await replay('alice', '--wait', '1', PDF);
+    t.equal(waited.code, 0, waited.stderr);
+    const w = JSON.parse(waited.stdout) as Record<string, unknown>;
+    t.equal(w.decision, 'HOLD');
+    t.match(String(w.reason), /still held after 1 s/);
+    t.ok(Date.now() - started >= 1000, 'it waited on the events channel');
+    await ok('set-printer-release-required', 'office', 'false');
+    t.match(await ok('list-jobs', '--user', 'alice', '--limit', '1'), /\tHOLD\theld\t/);
   });
 
   await t.test('the job log and refunds', async (t) => {
