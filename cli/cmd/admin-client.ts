@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PrintgateError } from '../../shared/errors.ts';
 import { errorFromParts, jsonErrorParts } from '../../agent/client/answer-error.ts';
+import { isTlsCertificateError } from '../../agent/client/retry.ts';
 import { Transport, type HttpAnswer } from '../../agent/client/transport.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8631';
@@ -87,7 +88,8 @@ export class AdminClient {
       answer = await this.#transport.request(method, url, bytes, { headers, timeoutMs: this.#timeoutMs });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new PrintgateError('SERVER_UNREACHABLE', `${this.#base.origin} is not reachable: ${e.message}`, { cause: e.code ?? e.name }, { cause: e });
+      const hint = isTlsCertificateError(e) ? ' (the certificate is not trusted: give its CA with --ca FILE)' : '';
+      throw new PrintgateError('SERVER_UNREACHABLE', `${this.#base.origin} is not reachable: ${e.message}${hint}`, { cause: e.code ?? e.name }, { cause: e });
     }
     if (answer.status < 200 || answer.status >= 300) {
       const parts = answer.contentType.includes('json') ? jsonErrorParts(answer.body) : { code: '', message: '' };

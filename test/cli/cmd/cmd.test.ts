@@ -3,11 +3,14 @@
 // exercised in test/cli/e2e.test.ts.
 import t, { type Test } from 'tap';
 import http from 'node:http';
+import https from 'node:https';
+import { execFileSync } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { hasCommand, needs } from '../../helpers/system.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const TOKEN = 'admin-token-for-tests-0123456789';
@@ -144,4 +147,24 @@ t.test('an unreachable server is a one-line failure', async (t) => {
   const r = await cmd(['--server', 'http://127.0.0.1:1', 'list-printers']);
   t.equal(r.code, 1);
   t.match(r.stderr, /^printgate cmd: http:\/\/127\.0\.0\.1:1 is not reachable: .*\[SERVER_UNREACHABLE\]\n$/);
+});
+
+t.test('https: --ca trusts a server\'s own certificate', { skip: needs('openssl', hasCommand('openssl')) }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-cmd-tls-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ key: 'currency', value: 'CHF', default: 'USD', description: '' }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const untrusted = await cmd(['--server', url, 'get-config-value', 'currency']);
+  t.equal(untrusted.code, 1);
+  t.match(untrusted.stderr, /not trusted: give its CA with --ca FILE\) \[SERVER_UNREACHABLE\]\n$/);
+  const trusted = await cmd(['--server', url, '--ca', cert, 'get-config-value', 'currency']);
+  t.same([trusted.code, trusted.stdout], [0, 'CHF\n'], trusted.stderr);
 });
