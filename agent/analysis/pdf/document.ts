@@ -71,14 +71,28 @@ export class PdfDocument {
     let ok = false;
     try {
       ok = await readXrefChain(doc);
-      if (ok) ok = dictOf(await doc.resolve(doc.trailer.get('Root'))) !== undefined;
+      // Encryption first: the catalog may sit in an (encrypted) object stream.
+      if (ok) ok = await doc.setupEncryption().then(() => doc.hasCatalog());
     } catch (e) {
       if (!(e instanceof AnalysisError) || e.code === 'ANALYSIS_LIMIT' || e.code === 'ANALYSIS_ABORTED') throw e;
+      if (e.code === 'ANALYSIS_ENCRYPTED' && doc.encrypted) throw e; // an unsupported handler
       ok = false;
     }
     if (!ok) await doc.rebuild('the cross-reference table is damaged');
-    await doc.setupEncryption();
     return doc;
+  }
+
+  /**
+   * Whether the catalog can be read. An encrypted catalog without the password counts as
+   * present: the caller then works from what is not encrypted.
+   */
+  private async hasCatalog(): Promise<boolean> {
+    try {
+      return dictOf(await this.resolve(this.trailer.get('Root'))) !== undefined;
+    } catch (e) {
+      if (e instanceof AnalysisError && e.code === 'ANALYSIS_ENCRYPTED' && this.encrypted && !this.decryptor) return true;
+      throw e;
+    }
   }
 
   /** Replace the xref by a scan of the whole file (once). */
@@ -90,12 +104,15 @@ export class PdfDocument {
     this.objStms.clear();
     this.objStmBytes = 0;
     await rebuildXref(this);
-    if (!dictOf(await this.resolve(this.trailer.get('Root')))) {
+    if (!(await this.hasCatalog())) {
       throw new AnalysisError('ANALYSIS_MALFORMED', 'no document catalog found', 0);
     }
   }
 
-  private async setupEncryption(): Promise<void> {
+  /** Set up decryption from the trailer's /Encrypt (again after a rebuild). */
+  async setupEncryption(): Promise<void> {
+    this.encrypted = false;
+    this.decryptor = undefined;
     const encRef = this.trailer.get('Encrypt');
     if (encRef === undefined || encRef === null) return;
     this.encrypted = true;

@@ -30,6 +30,7 @@ export async function* walkPages(doc: PdfDocument): AsyncGenerator<PageInfo> {
   const root = dictOf(await doc.resolve(doc.trailer.get('Root')));
   if (!root) throw new AnalysisError('ANALYSIS_MALFORMED', 'no document catalog', 0);
   const top = root.get('Pages');
+  if (!dictOf(await doc.resolve(top))) throw new AnalysisError('ANALYSIS_MALFORMED', 'the page tree cannot be read', 0);
   const visited = new Set<number>();
   let number = 0;
   // Explicit stack of iterators over Kids arrays, so depth costs no JS stack.
@@ -43,7 +44,12 @@ export async function* walkPages(doc: PdfDocument): AsyncGenerator<PageInfo> {
       visited.add(node.num);
     }
     const d = dictOf(node instanceof PdfRef ? await doc.getObject(node.num, false) : node);
-    if (!d) return undefined;
+    if (!d) {
+      // A kid that does not exist: the count is partial, and the result says so.
+      doc.warn('the page tree refers to objects that are missing (those pages are not counted)');
+      doc.recovered = true;
+      return undefined;
+    }
     const here: Inherited = {
       resources: d.get('Resources') ?? inh.resources,
       mediaBox: d.get('MediaBox') ?? inh.mediaBox,

@@ -189,6 +189,8 @@ export async function rebuildXref(doc: PdfDocument): Promise<void> {
   if (!doc.trailer.has('Root') && catalog !== undefined) {
     doc.trailer.map.set('Root', new PdfRef(catalog, entries.get(catalog)!.b));
   }
+  // Object streams of an encrypted file can only be opened once decryption is set up.
+  await doc.setupEncryption();
   for (const num of objStms) {
     try {
       const s = await doc.getObject(num);

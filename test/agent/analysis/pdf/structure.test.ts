@@ -93,3 +93,17 @@ t.test('user password: pages from the tree, colour unknown, never a guess', asyn
   t.equal(r.colorPageNumbers, null);
   t.equal(r.method, 'pdf-structure');
 });
+
+t.test('encrypted files with a broken startxref: rebuilt, then decrypted', async (t) => {
+  for (const f of ['encrypted-aes-256-objstm.pdf', 'encrypted-rc4-40.pdf', 'encrypted-aes-128.pdf']) {
+    const b = readFileSync(join(FIX, f)).toString('latin1').replace(/startxref\s+\d+/, 'startxref\n3');
+    const r = await analyze(Buffer.from(b, 'latin1'));
+    t.equal(r.pages, 3, `${f} pages`);
+    t.same(r.colorPageNumbers, [2], `${f} colour`);
+    t.equal(r.recovered, true);
+  }
+  const b = readFileSync(join(FIX, 'user-password-objstm.pdf')).toString('latin1').replace(/startxref\s+\d+/, 'startxref\n3');
+  const r = await analyze(Buffer.from(b, 'latin1'));
+  t.equal(r.colorPages, null, 'user password: colour unknown after a rebuild too');
+  t.equal(r.pages, null, 'and pages unknown (tree in an encrypted object stream)');
+});
