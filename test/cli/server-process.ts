@@ -1,10 +1,9 @@
-// Test helper: run the real `printgate server` as a child process on 127.0.0.1 with a
-// temporary data directory and a known admin token, wait until it answers /healthz, and
-// stop it (SIGTERM, then SIGKILL) when the test ends. Also runs `printgate` commands.
+// Test helper: run the real `printgate server` as a child process on 127.0.0.1 (port 0,
+// read back from its banner) with a temporary data directory and a known admin token,
+// wait until it answers /healthz, and stop it (SIGTERM, then SIGKILL) when the test ends. Also runs `printgate` commands.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
@@ -39,15 +38,6 @@ export function printgate(args: string[], env: Record<string, string | undefined
   });
 }
 
-/** A port that was free a moment ago (the server binds it right after). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 export interface RunningServer {
   url: string;
   dataDir: string;
@@ -68,9 +58,8 @@ async function healthy(url: string): Promise<boolean> {
 
 export async function startServer(t: Test, extraArgs: string[] = []): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pg-e2e-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'server', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), ...extraArgs], {
+  // Port 0: the server picks a free port and says which in its banner.
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'server', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', ...extraArgs], {
     env: { ...process.env, PRINTGATE_ADMIN_TOKEN: ADMIN_TOKEN, PRINTGATE_DB: undefined, PRINTGATE_PORT: undefined, PRINTGATE_HOST: undefined } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -91,6 +80,17 @@ export async function startServer(t: Test, extraArgs: string[] = []): Promise<Ru
   });
 
   const deadline = Date.now() + 30_000;
+  let url = '';
+  for (;;) {
+    const m = /listening on (https?:\/\/\S+)/.exec(output);
+    if (m) {
+      url = m[1]!.replace(/\/$/, '');
+      break;
+    }
+    if (exited) throw new Error(`printgate server exited at start:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`printgate server printed no address within 30 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   while (!(await healthy(url))) {
     if (exited) throw new Error(`printgate server exited at start:\n${output}`);
     if (Date.now() > deadline) throw new Error(`printgate server did not answer /healthz within 30 s:\n${output}`);
