@@ -1,6 +1,7 @@
 // Test helper: run the real `printgate server` as a child process on 127.0.0.1 (port 0,
 // read back from its banner) with a temporary data directory and a known admin token,
-// wait until it answers /healthz, and stop it (SIGTERM, then SIGKILL) when the test ends. Also runs `printgate` commands.
+// wait until it answers /healthz, and stop it (SIGTERM, then SIGKILL) when the test
+// ends. Also runs `printgate` commands.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
