@@ -42,6 +42,7 @@ export class ColourAnalyser {
   private readonly imageCache = new Map<number, boolean>();
   private readonly shadingCache = new Map<number, boolean>();
   private readonly fontCache = new Map<number, boolean>();
+  private readonly spaces = new WeakMap<PdfDict, Map<string, ColorSpace>>();
   private readonly active = new Set<number>();
 
   private readonly oc: OptionalContent | undefined;
@@ -287,14 +288,26 @@ export class ColourAnalyser {
   }
 
   private async space(o: PdfObj | undefined, res: PdfDict | undefined): Promise<ColorSpace> {
+    // Named spaces are looked up once per resource dictionary: writers select them with
+    // `/Cs1 cs` before nearly every colour, and Indexed/Separation spaces are costly to load.
+    const name = o instanceof PdfName ? o.name : undefined;
+    let table = res && name !== undefined ? this.spaces.get(res) : undefined;
+    const hit = table?.get(name!);
+    if (hit) return hit;
+    let cs: ColorSpace;
     try {
-      return await loadColorSpace(this.doc, o, res);
+      cs = await loadColorSpace(this.doc, o, res);
     } catch (e) {
       if (!(e instanceof AnalysisError) || e.code !== 'ANALYSIS_MALFORMED') throw e;
       // An unusable colour space: assume it can colour (never under-count colour).
       this.doc.warn(`unusable colour space (${e.message}); treated as colour`);
-      return RGB;
+      cs = RGB;
     }
+    if (res && name !== undefined) {
+      if (!table) { table = new Map(); this.spaces.set(res, table); }
+      table.set(name, cs);
+    }
+    return cs;
   }
 
   private async patternColour(sc: ContentScanner, cs: ColorSpace, res: PdfDict | undefined, depth: number): Promise<boolean> {
