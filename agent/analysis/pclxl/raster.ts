@@ -84,10 +84,13 @@ export class PlainRows implements RowDecoder {
   private readonly onRow: (row: Uint8Array) => boolean;
   constructor(dataPerRow: number, pad: number, onRow: (row: Uint8Array) => boolean) {
     this.row = new Uint8Array(dataPerRow);
-    this.padded = pad > 1 ? Math.ceil(dataPerRow / pad) * pad : dataPerRow;
+    // PadBytesMultiple comes from the file: anything outside 1..255 is taken as 1 (no padding).
+    const p = Number.isInteger(pad) && pad >= 1 && pad <= 255 ? pad : 1;
+    this.padded = Math.ceil(dataPerRow / p) * p;
     this.onRow = onRow;
   }
   push(chunk: Uint8Array): boolean {
+    if (this.padded === 0) return false; // zero-width rows carry no pixels
     for (let i = 0; i < chunk.length;) {
       const take = Math.min(chunk.length - i, this.padded - this.fill);
       if (this.fill < this.row.length) {

@@ -74,8 +74,9 @@ t.test('images: padding, RLE, delta row, indexed, JPEG header', async (t) => {
     page(palette([255, 255, 255, 255, 0, 0]), bitRed), // 8
     page(rgbSpace, jpegGray), // 9
     page(graySpace, paddedRed), // 10: the same bytes in a gray space are gray levels
+    page(rgbSpace, image({ width: 0, height: 2, payload: [255, 0, 0, 0] })), // 11: zero-width rows (a fuzz find: it looped)
   )));
-  t.equal(r.pages, 10);
+  t.equal(r.pages, 11);
   t.same(r.colorPageNumbers, [2, 3, 4, 7, 8]);
 });
 
