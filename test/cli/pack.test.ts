@@ -48,6 +48,9 @@ t.test('npm pack -> install elsewhere -> printgate --help on Node 24', { timeout
   t.match(cmdHelp.stdout, /get-user-account-balance/);
   const replayHelp = spawnSync(NODE, [bin, 'replay', '--help'], { cwd: app, encoding: 'utf8' });
   t.equal(replayHelp.status, 0, replayHelp.stderr);
+  const serverHelp = spawnSync(NODE, [bin, 'server', '--help'], { cwd: app, encoding: 'utf8' });
+  t.equal(serverHelp.status, 0, serverHelp.stderr);
+  t.match(serverHelp.stdout, /usage: printgate server/);
   const usage = spawnSync(NODE, [bin, 'cmd', 'no-such-thing'], { cwd: app, encoding: 'utf8' });
   t.equal(usage.status, 2);
 });
