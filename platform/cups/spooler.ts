@@ -169,7 +169,8 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
   /** Reconcile: jobs the watcher missed, and held or released jobs that ended. */
   private async sweep(): Promise<void> {
     try {
-      for (const job of await this.listHeld()) if (!this.held.has(Number(job.spoolerJobId))) this.emit('job', job);
+      const known = new Set(this.held.keys());
+      for (const job of await this.listHeld()) if (!known.has(Number(job.spoolerJobId))) this.emit('job', job);
       for (const id of [...this.held.keys(), ...this.inFlight.keys()]) await this.checkEnded(id);
     } catch (err) {
       this.emit('warning', asError(err));

@@ -282,6 +282,19 @@ t.test('kept job files: no free reprint by Restart-Job; the sweep notices cancel
   await rig.execAsUser('cancel', ['-U', 'alice', `lab-${second.jobId}`]);
   t.equal((await rec.end(second.jobId)).state, 'cancelled', 'the sweep reported the cancelled job');
 
+  // A job the watcher missed (here: it watches the wrong directory) comes from the sweep.
+  const blind = new CupsSpooler({ server: rig.env.CUPS_SERVER, cupsStateDir: rig.env.CUPS_STATEDIR, spoolDir: join(rig.base, 'ipp'), sweepMs: 200 });
+  const blindRec = recorder(blind);
+  await blind.start();
+  const missed = await rig.lp(['-d', 'lab', one], 'alice');
+  const swept = await blindRec.job(missed.jobId);
+  t.equal(swept.job.user, 'alice', 'the sweep reported the job the watcher missed');
+  await sleep(500);
+  t.equal(blindRec.jobs.filter((j) => j.job.spoolerJobId === String(missed.jobId)).length, 1, 'once');
+  await blind.close();
+  await ops.cancelJob(admin, missed.jobId);
+  await rec.end(missed.jobId);
+
   // An administrator starts the gate queue by hand: the next sweep stops it again.
   const warnings: Error[] = [];
   sp.on('warning', (w) => warnings.push(w));
