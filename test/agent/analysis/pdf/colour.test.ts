@@ -206,3 +206,23 @@ t.test('many small Flate images are checked in one call each', async (t) => {
   });
   t.same(r, [1]);
 });
+
+t.test('a big content stream: strings, arrays, dictionaries and comments never count', async (t) => {
+  // ~300 KB of text, strings with escapes and parentheses, arrays, dictionaries, comments.
+  let body = '';
+  for (let i = 0; body.length < 300000; i++) {
+    body += `BT /F1 ${9 + (i % 5)} Tf ${i % 500} ${i % 700} Td [(a\\(b\\)c ${i})-250(x (nested) y)] TJ ET\n`;
+    body += `/P <</MCID ${i} /Alt (a >> b)>> BDC 0.${i % 10} g ${i} 0 1 1 re f EMC % comment ${i} 1 0 0 rg\n`;
+  }
+  const ending = (tail: string) => [{ content: body + tail }];
+  t.same(await colourOf(ending('1 0 0 rg 0 0 1 1 re f\n')), [1], 'colour at the very end is found');
+  t.same(await colourOf(ending('1 0 0 rg 0 g 0 0 1 1 re f\n')), [], 'gray: nothing in the comments or strings counts');
+  t.same(await colourOf([{ content: `1 0 0 rg 0 0 1 1 re f\n${body}` }]), [1], 'colour at the start');
+  // The same content as a two-part Contents array must agree.
+  const w = new PdfWriter();
+  const a = w.stream('', body);
+  const b = w.stream('', '1 0 0 rg 0 0 1 1 re f\n');
+  w.registerPage(w.add(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] /Contents [${a} 0 R ${b} 0 R] >>`));
+  const r = await pdfParser.analyze(new BufferSource(w.build()), { limits: DEFAULT_LIMITS });
+  t.same(r.colorPageNumbers, [1]);
+});
