@@ -23,6 +23,19 @@ function sniff(head: Uint8Array, tail: Uint8Array): number {
 }
 
 async function analyze(source: Source, options: AnalyzeOptions): Promise<AnalysisResult> {
+  try {
+    return await analyzeDocument(source, options);
+  } catch (e) {
+    // An allocation the engine refused (a hostile size that slipped past a check) is a
+    // limit, not a crash; every other non-AnalysisError is a bug and surfaces as such.
+    if (e instanceof RangeError && /allocation|Invalid (typed )?array length|too large/i.test(e.message)) {
+      throw new AnalysisError('ANALYSIS_LIMIT', `allocation refused: ${e.message}`, 0, { cause: e });
+    }
+    throw e;
+  }
+}
+
+async function analyzeDocument(source: Source, options: AnalyzeOptions): Promise<AnalysisResult> {
   const deadline = Date.now() + options.limits.maxMillis;
   const doc = await PdfDocument.open(source, { limits: options.limits, signal: options.signal, deadline });
   const canColour = !doc.encrypted || doc.decryptor !== undefined;
