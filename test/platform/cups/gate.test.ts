@@ -28,6 +28,47 @@ async function pdf(pages: number, label: string): Promise<Uint8Array> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function until<T>(get: () => T | undefined, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(5);
+  }
+}
+
+/** An ipptool script: Create-Job asking for no-hold, then Send-Document, as $requser. */
+const IPPTOOL_TWO_STEP = `{
+  NAME "Create-Job"
+  OPERATION Create-Job
+  GROUP operation-attributes-tag
+  ATTR charset attributes-charset utf-8
+  ATTR language attributes-natural-language en
+  ATTR uri printer-uri $uri
+  ATTR name requesting-user-name $requser
+  ATTR name job-name "ipptool-two-step"
+  GROUP job-attributes-tag
+  ATTR keyword job-hold-until no-hold
+  STATUS successful-ok
+  EXPECT job-id OF-TYPE integer
+}
+{
+  NAME "Send-Document"
+  OPERATION Send-Document
+  GROUP operation-attributes-tag
+  ATTR charset attributes-charset utf-8
+  ATTR language attributes-natural-language en
+  ATTR uri printer-uri $uri
+  ATTR integer job-id $job-id
+  ATTR name requesting-user-name $requser
+  ATTR mimeMediaType document-format application/pdf
+  ATTR boolean last-document true
+  FILE $filename
+  STATUS successful-ok
+}
+`;
+
 /** Collects the spooler's events, and waits for a given one. */
 function recorder(sp: CupsSpooler) {
   const jobs: { job: JobArrived; at: number }[] = [];
@@ -107,6 +148,17 @@ t.test('the gate on a real CUPS', { skip }, async (t) => {
     await sleep(800);
     t.equal((await rig.receivedJobs()).length, 0, 'nothing reached the printer');
     t.equal((await jobState(jobId)).state, JobState.pending);
+  });
+
+  t.test('Create-Job + Send-Document with no-hold from ipptool (not our IPP code) is held too', async (t) => {
+    const test = join(rig.base, 'two-step.test');
+    await writeFile(test, IPPTOOL_TWO_STEP);
+    const r = await rig.execAsUser('ipptool', ['-t', '-d', 'requser=mallory', '-f', one, `ipp://${rig.env.CUPS_SERVER}/printers/lab`, test]);
+    t.match(r.stdout, /Send-Document.*\[PASS\]/s, 'ipptool created the job and sent its document');
+    const seen = await until(() => rec.jobs.find((j) => j.job.title === 'ipptool-two-step'));
+    t.equal(seen.job.user, 'mallory');
+    await sleep(800);
+    t.equal((await rig.receivedJobs()).length, 0, 'nothing reached the printer');
   });
 
   t.test('control: on a queue that is not attached, the owner can release a held job (what the gate prevents)', async (t) => {
