@@ -84,8 +84,8 @@ export class PxlInterpreter {
   private readonly streams = new Map<string, Uint8Array[]>();
   private page: PxlPage | null = null;
   private pageColour = false;
-  private image: { format: ImageFormat; colourSpaceGray: boolean } | null = null;
-  private pattern: { format: ImageFormat; id: number; persistence: number; colour: boolean } | null = null;
+  private image: { format: ImageFormat; colourSpaceGray: boolean; seed: Uint8Array } | null = null;
+  private pattern: { format: ImageFormat; id: number; persistence: number; colour: boolean; seed: Uint8Array } | null = null;
   private streamBeingDefined: { name: string; chunks: Uint8Array[]; bytes: number } | null = null;
   private streamBytes = 0;
   private readonly deadline: number;
@@ -212,7 +212,7 @@ export class PxlInterpreter {
         if (ropUsesTexture(gs.rop) && this.paintIsColour(gs.brush)) this.markColour();
         return;
       case OP.BeginImage:
-        this.image = { format: this.imageFormat(attrs), colourSpaceGray: !gs.rgb };
+        this.image = this.withSeed({ format: this.imageFormat(attrs), colourSpaceGray: !gs.rgb });
         return;
       case OP.ReadImage:
         // Masks and images are combined with the brush through the ROP (text is often
@@ -229,7 +229,7 @@ export class PxlInterpreter {
       case OP.BeginRastPattern: {
         const id = num(attrs.get(A.PatternDefineID)) ?? 0;
         const persistence = num(attrs.get(A.PatternPersistence)) ?? 0;
-        this.pattern = { format: this.imageFormat(attrs), id, persistence, colour: false };
+        this.pattern = this.withSeed({ format: this.imageFormat(attrs), id, persistence, colour: false });
         return;
       }
       case OP.EndRastPattern:
@@ -266,7 +266,7 @@ export class PxlInterpreter {
       reader.skip(length);
       return;
     }
-    const colour = await this.checkPixels(target.format, length, reader);
+    const colour = await this.checkPixels(target.format, target.seed, length, reader);
     if (colour) {
       if (op === OP.ReadImage) this.markColour();
       else this.pattern!.colour = true;
@@ -277,7 +277,13 @@ export class PxlInterpreter {
   private lastCompress = 0;
   private lastPad = 4;
 
-  private async checkPixels(format: ImageFormat, length: number, reader: ByteReader): Promise<boolean> {
+  /** A delta-row seed for an image or pattern (rows are capped: a bigger one is not kept). */
+  private withSeed<T extends { format: ImageFormat }>(t: T): T & { seed: Uint8Array } {
+    const n = rowBytes(t.format);
+    return { ...t, seed: new Uint8Array(n <= this.maxBuffer ? n : 0) };
+  }
+
+  private async checkPixels(format: ImageFormat, seed: Uint8Array, length: number, reader: ByteReader): Promise<boolean> {
     if (!format.indexColour && format.components !== 3) {
       reader.skip(length);
       return false;
@@ -293,7 +299,7 @@ export class PxlInterpreter {
     switch (this.lastCompress) {
       case 0: decoder = new PlainRows(perRow, this.lastPad, onRow); break;
       case 1: decoder = new RleRows(perRow, this.lastPad, onRow); break;
-      case 3: decoder = new DeltaRows(perRow, onRow); break;
+      case 3: decoder = new DeltaRows(perRow, onRow, seed); break;
       case 2:
         return this.checkJpeg(length, reader);
       default:

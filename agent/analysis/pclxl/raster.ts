@@ -152,8 +152,9 @@ export class DeltaRows implements RowDecoder {
   private lo = 0;
   private pos = 0;
   private copy = 0;
-  constructor(dataPerRow: number, onRow: (row: Uint8Array) => boolean) {
-    this.seed = new Uint8Array(dataPerRow);
+  /** `seed` carries the last row from one ReadImage block to the next of the same image. */
+  constructor(dataPerRow: number, onRow: (row: Uint8Array) => boolean, seed?: Uint8Array) {
+    this.seed = seed && seed.length === dataPerRow ? seed : new Uint8Array(dataPerRow);
     this.onRow = onRow;
   }
   push(chunk: Uint8Array): boolean {

@@ -56,6 +56,15 @@ t.test('images: padding, RLE, delta row, indexed, JPEG header', async (t) => {
   // Delta row: row 1 sets bytes 0..2 to gray, row 2 changes byte 2 only to 255 -> (50,50,255).
   const delta = image({ width: 1, height: 2, compress: 3, payload: [4, 0, 0x40, 50, 50, 50, 2, 0, 0x02, 255] });
   const deltaGray = image({ width: 1, height: 2, compress: 3, payload: [4, 0, 0x40, 50, 50, 50, 0, 0] });
+  // Two ReadImage blocks of one image: the second block's delta row builds on the first
+  // block's last row (50,50,50); from a zero seed (0,0,54) would be colour.
+  const twoBlocks = (second: number[]) => [
+    ...ub(2), ...attr(AT.ColorDepth), ...ub(0), ...attr(AT.ColorMapping), ...u16(1), ...attr(AT.SourceWidth), ...u16(2), ...attr(AT.SourceHeight),
+    ...u16xy(1, 2), ...attr(AT.DestinationSize), OP.BeginImage,
+    ...u16(0), ...attr(AT.StartLine), ...u16(1), ...attr(AT.BlockHeight), ...ub(3), ...attr(AT.CompressMode), OP.ReadImage, ...data([4, 0, 0x40, 50, 50, 50]),
+    ...u16(1), ...attr(AT.StartLine), ...u16(1), ...attr(AT.BlockHeight), ...ub(3), ...attr(AT.CompressMode), OP.ReadImage, ...data(second),
+    OP.EndImage,
+  ];
   const palette = (entries: number[]) => [...ub(2), ...attr(AT.ColorSpace), ...ub(2), ...attr(AT.PaletteDepth), ...ubArray(entries), ...attr(AT.PaletteData), OP.SetColorSpace];
   // 8-bit indexed: palette 0 black, 1 white, 2 red; pixels use 0 and 1 only, then 2.
   const idxGray = image({ width: 4, height: 1, indexed: true, payload: [0, 1, 1, 0] });
@@ -75,9 +84,11 @@ t.test('images: padding, RLE, delta row, indexed, JPEG header', async (t) => {
     page(rgbSpace, jpegGray), // 9
     page(graySpace, paddedRed), // 10: the same bytes in a gray space are gray levels
     page(rgbSpace, image({ width: 0, height: 2, payload: [255, 0, 0, 0] })), // 11: zero-width rows (a fuzz find: it looped)
+    page(rgbSpace, twoBlocks([2, 0, 0x02, 54])), // 12: second block -> (50,50,54): gray only with the seed carried over
+    page(rgbSpace, twoBlocks([2, 0, 0x02, 70])), // 13: -> (50,50,70): colour
   )));
-  t.equal(r.pages, 11);
-  t.same(r.colorPageNumbers, [2, 3, 4, 7, 8]);
+  t.equal(r.pages, 13);
+  t.same(r.colorPageNumbers, [2, 3, 4, 7, 8, 13]);
 });
 
 t.test('raster patterns and user streams', async (t) => {
