@@ -135,7 +135,14 @@ async function pageColour(f: TiffFile, ifd: Ifd, options: AnalyzeOptions, warnin
   const sppInUnit = planar === 2 ? 1 : spp;
   const rowBytes = Math.ceil((unitW * sppInUnit * bits) / 8);
   const unitBytes = rowBytes * unitH;
-  if (unitBytes * (planar === 2 ? spp : 1) > options.limits.maxBufferBytes) throw new AnalysisError('ANALYSIS_LIMIT', `page ${page}: strips of ${unitBytes} bytes`, ifd.at);
+  // Uncompressed chunky strips are read a few rows at a time, whatever their size (scanners
+  // write whole pages as one strip). Other strips are decoded whole: too big ones leave the
+  // page's colour unknown rather than the file unanswered.
+  const streamRows = compression === 1 && planar !== 2 && model !== 'ycbcr';
+  if (!streamRows && unitBytes * (planar === 2 ? spp : 1) > options.limits.maxBufferBytes) {
+    warnings.push(`page ${page}: strips of ${unitBytes} bytes exceed the buffer limit: colour unknown`);
+    return null;
+  }
   const perPlane = planar === 2 ? Math.floor(offsets.length / spp) : offsets.length;
 
   const decodeUnit = async (index: number): Promise<Uint8Array> => {
@@ -218,6 +225,20 @@ async function pageColour(f: TiffFile, ifd: Ifd, options: AnalyzeOptions, warnin
     return false;
   }
   if (model === 'rgb' && bits !== 8 && bits !== 16) unitsPerRow = 1;
+  if (streamRows) {
+    const batch = Math.max(1, Math.floor((4 << 20) / rowBytes));
+    for (let u = 0; u < perPlane; u++) {
+      const rowsHere = tiled ? unitH : Math.min(unitH, height - u * unitH);
+      for (let r0 = 0; r0 < rowsHere; r0 += batch) {
+        checkBudget(options.signal, options.deadline, offsets[u]!);
+        const n = Math.min(batch, rowsHere - r0);
+        const data = (await f.bytes(offsets[u]! + r0 * rowBytes, n * rowBytes, 'a strip')).slice();
+        if (predictor === 2) undoPredictor(data, rowBytes, n, sppInUnit, bits, f.le);
+        for (let r = 0; r < n; r++) if (check(data, r * rowBytes, unitsPerRow)) return true;
+      }
+    }
+    return false;
+  }
   for (let u = 0; u < perPlane; u++) {
     const data = await decodeUnit(u);
     const rows = Math.floor(data.length / rowBytes);
