@@ -71,8 +71,27 @@ export class Pcl5Interpreter {
     });
   }
 
+  /**
+   * PCL XL PassThrough: run a snippet of PCL 5 on the XL page with this interpreter's state
+   * kept between snippets, and return what it painted. Its page ejects are ignored (the
+   * XL page is the page); a snippet cut inside a command ends early with a warning.
+   */
+  async snippet(reader: ByteReader): Promise<{ marks: boolean; colour: boolean }> {
+    try {
+      await this.run(reader, false);
+    } catch (err) {
+      if (!(err instanceof AnalysisError) || err.code !== 'ANALYSIS_TRUNCATED') throw err;
+      this.warnings.add('PCL XL PassThrough: a PCL snippet ends inside a command');
+    }
+    const out = { marks: this.marks || this.pages.length > 0, colour: this.colour || this.pages.some((p) => p.colour) };
+    this.marks = false;
+    this.colour = false;
+    this.pages.length = 0;
+    return out;
+  }
+
   /** Run until the end of the file or a UEL. */
-  async run(reader: ByteReader): Promise<void> {
+  async run(reader: ByteReader, endOfJob = true): Promise<void> {
     const lexer = new Pcl5Lexer(reader);
     let steps = 0;
     let lastPos = -1;
@@ -98,7 +117,7 @@ export class Pcl5Interpreter {
       }
       await this.command(tok, reader);
     }
-    this.endJob();
+    if (endOfJob) this.endJob();
   }
 
   private text(bytes: Uint8Array): void {

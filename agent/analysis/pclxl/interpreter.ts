@@ -10,6 +10,7 @@ import { AnalysisError, checkBudget } from '../errors.ts';
 import { ByteReader } from '../reader.ts';
 import { BufferSource } from '../source.ts';
 import { PxlLexer, copyValue, type PxlValue } from './lexer.ts';
+import { Pcl5Interpreter } from '../pcl5/interpreter.ts';
 import { jpegIsColour } from '../pdf/jpeg.ts';
 import { DeltaRows, PlainRows, RleRows, isColourRgb, jpegComponents, rowBytes, rowHasColour, type ImageFormat, type RowDecoder } from './raster.ts';
 
@@ -30,7 +31,7 @@ const OP = {
   PopGS: 0x60, PushGS: 0x61, SetBrushSource: 0x63, SetColorSpace: 0x6a, SetDefaultGS: 0x57, SetPenSource: 0x79,
   SetROP: 0x7b, PaintPath: 0x86, Chord: 0x96, Ellipse: 0x98, Pie: 0x9d, Rectangle: 0xa0, RoundRectangle: 0xa2, Text: 0xa8,
   BeginImage: 0xb0, ReadImage: 0xb1, EndImage: 0xb2, BeginRastPattern: 0xb3, ReadRastPattern: 0xb4,
-  EndRastPattern: 0xb5, BeginScan: 0xb6, EndScan: 0xb8, ScanLineRel: 0xb9,
+  EndRastPattern: 0xb5, BeginScan: 0xb6, EndScan: 0xb8, ScanLineRel: 0xb9, PassThrough: 0xbf,
 } as const;
 
 /** Attributes the analysis reads; the values of all others are dropped as they are met. */
@@ -88,6 +89,7 @@ export class PxlInterpreter {
   private pattern: { format: ImageFormat; id: number; persistence: number; colour: boolean; seed: Uint8Array } | null = null;
   private streamBeingDefined: { name: string; chunks: Uint8Array[]; bytes: number } | null = null;
   private streamBytes = 0;
+  private pcl: Pcl5Interpreter | null = null;
   private readonly deadline: number;
   private readonly signal: AbortSignal | undefined;
   private readonly maxPages: number;
@@ -157,7 +159,10 @@ export class PxlInterpreter {
       case OP.EndSession:
         this.gs = freshGState();
         this.stack.length = 0;
-        if (op === OP.EndSession) this.patterns.clear();
+        if (op === OP.EndSession) {
+          this.patterns.clear();
+          this.pcl = null;
+        }
         return;
       case OP.BeginPage: {
         if (this.page) this.warnings.add('PCL XL: BeginPage inside a page (EndPage missing)');
@@ -252,6 +257,10 @@ export class PxlInterpreter {
 
   /** Embedded data after an operator: images and patterns are checked, streams kept, the rest skipped. */
   private async data(op: number, length: number, reader: ByteReader, at: number): Promise<void> {
+    if (op === OP.PassThrough) {
+      await this.passThrough(length, reader);
+      return;
+    }
     if (op === OP.ReadStream && this.streamBeingDefined) {
       const d = this.streamBeingDefined;
       this.streamBytes += length;
@@ -276,6 +285,29 @@ export class PxlInterpreter {
   /** Attributes of the ReadImage/ReadRastPattern just seen are not needed beyond compression. */
   private lastCompress = 0;
   private lastPad = 4;
+
+  /**
+   * PassThrough data is PCL 5, run by a PCL 5 interpreter whose state lasts the session
+   * (as in the printer); what it paints marks this page. Bounded like user streams.
+   */
+  private async passThrough(length: number, reader: ByteReader): Promise<void> {
+    if (this.pageColour || length === 0) {
+      reader.skip(length);
+      return;
+    }
+    if (length > this.maxBuffer) {
+      reader.skip(length);
+      this.warnings.add('PCL XL PassThrough: a PCL snippet larger than the buffer limit counted as colour');
+      this.markColour();
+      return;
+    }
+    await reader.need(length, 'PassThrough data');
+    const bytes = reader.bytes(length).slice();
+    this.pcl ??= new Pcl5Interpreter(this.deadline, this.signal, Number.MAX_SAFE_INTEGER, this.maxBuffer);
+    const painted = await this.pcl.snippet(new ByteReader(new BufferSource(bytes)));
+    for (const w of this.pcl.warnings) this.warnings.add(w);
+    if (painted.colour) this.markColour();
+  }
 
   /** A delta-row seed for an image or pattern (rows are capped: a bigger one is not kept). */
   private withSeed<T extends { format: ImageFormat }>(t: T): T & { seed: Uint8Array } {

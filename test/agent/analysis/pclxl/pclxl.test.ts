@@ -110,6 +110,19 @@ t.test('raster patterns and user streams', async (t) => {
   t.same(r.colorPageNumbers, [2, 3]);
 });
 
+t.test('PassThrough: PCL 5 snippets with their own lasting state', async (t) => {
+  const pt = (pcl: string) => [0xbf, ...data([...Buffer.from(pcl, 'latin1')])];
+  const r = await run(stream(session(
+    page(pt('plain black text')), // 1
+    page(pt('\x1b*r3U\x1b*v1Sred text')), // 2: simple RGB palette, index 1 is red
+    page(pt('more text, still red: the PCL state lasts')), // 3
+    page(pt('\x1b*v0S\x1b*c10a10b0P\f'), pt('\x1b&l')), // 4: black rule; a form feed does not end the XL page; a cut command
+  )));
+  t.equal(r.pages, 4);
+  t.same(r.colorPageNumbers, [2, 3]);
+  t.match(r.warnings.join(' '), /ends inside a command/);
+});
+
 t.test('copies, duplex, PJL prefix, big-endian binding', async (t) => {
   const copies = (n: number) => [...ub(2), ...attr(AT.MediaSize), OP.BeginPage, ...u16(n), ...attr(AT.PageCopies), OP.EndPage];
   let r = await run(stream(session(copies(3), copies(3))));
