@@ -18,6 +18,12 @@ const CACHE_MAX = 4000;
 const OBJSTM_MAX = 64;
 const OBJSTM_BYTES = 16 * 1024 * 1024;
 
+interface ObjStm {
+  data: Uint8Array;
+  offsets: Map<number, number>;
+  byIndex: number[];
+}
+
 export interface DocOptions {
   limits: AnalyzeLimits;
   signal?: AbortSignal | undefined;
@@ -39,7 +45,7 @@ export class PdfDocument {
   decryptor: Decryptor | undefined;
   private encryptNum = -1;
   private readonly cache = new Map<number, PdfObj>();
-  private readonly objStms = new Map<number, { data: Uint8Array; offsets: Map<number, number>; byIndex: number[] }>();
+  private readonly objStms = new Map<number, ObjStm>();
   private readonly resolving = new Set<number>();
   private objStmBytes = 0;
 
@@ -170,9 +176,26 @@ export class PdfDocument {
    * `keep` false: do not cache it (page tree nodes and pages are visited once; caching
    * them only pushes shared objects out and feeds the garbage collector).
    */
-  async getObject(num: number, keep = true): Promise<PdfObj> {
+  getObject(num: number, keep = true): PdfObj | Promise<PdfObj> {
     const hit = this.cache.get(num);
     if (hit !== undefined) return hit;
+    // In an object stream already decoded: parse it here, without a promise.
+    const e = this.entries.get(num);
+    if (e && e.type === 2) {
+      const stm = this.objStms.get(e.a);
+      const v = stm ? this.inObjStm(stm, e.b, num) : undefined;
+      if (v !== undefined) {
+        if (keep) {
+          if (this.cache.size >= CACHE_MAX) this.cache.clear();
+          this.cache.set(num, v);
+        }
+        return v;
+      }
+    }
+    return this.getObjectAsync(num, keep);
+  }
+
+  private async getObjectAsync(num: number, keep: boolean): Promise<PdfObj> {
     if (this.resolving.has(num)) return null; // a reference cycle through /Length or similar
     this.resolving.add(num);
     try {
@@ -280,6 +303,11 @@ export class PdfDocument {
       }
       this.objStms.set(stmNum, stm);
     }
+    return this.inObjStm(stm, index, num);
+  }
+
+  /** Parse object `num` from a decoded object stream; undefined when it is not there. */
+  private inObjStm(stm: ObjStm, index: number, num: number): PdfObj | undefined {
     // The object must be the one the xref names (by number; its index must agree when given).
     if (stm.byIndex[index] !== undefined && stm.byIndex[index] !== num && stm.offsets.has(num)) {
       this.warn('an object stream index disagrees with its xref entry (the number wins)');

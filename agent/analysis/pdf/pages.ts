@@ -56,7 +56,8 @@ export async function* walkPages(doc: PdfDocument): AsyncGenerator<PageInfo> {
       cropBox: d.get('CropBox') ?? inh.cropBox,
       rotate: d.get('Rotate') ?? inh.rotate,
     };
-    const kids = arrayOf(await doc.resolve(d.get('Kids')));
+    const k = doc.resolve(d.get('Kids'));
+    const kids = arrayOf(k instanceof Promise ? await k : k);
     const type = d.get('Type');
     if (kids && !isName(type, 'Page')) {
       if (stack.length > 256) throw new AnalysisError('ANALYSIS_MALFORMED', 'page tree too deep', 0);
@@ -66,7 +67,11 @@ export async function* walkPages(doc: PdfDocument): AsyncGenerator<PageInfo> {
     // Like poppler (the pdfinfo reference): any dictionary without Kids is a page.
     number++;
     if (number > doc.limits.maxPages) throw new AnalysisError('ANALYSIS_LIMIT', 'more pages than the page limit', 0);
-    const [w, h] = await pageSize(doc, d, here);
+    // Await only what is indirect: most values are direct, and an await per value costs a
+    // microtask turn at thousands of pages per second.
+    const vals = [here.mediaBox, here.cropBox, d.get('UserUnit'), here.rotate].map((o) => doc.resolve(o));
+    for (let i = 0; i < vals.length; i++) { const v = vals[i]; if (v instanceof Promise) vals[i] = await v; }
+    const [w, h] = pageSize(vals[0] as PdfObj | undefined, vals[1] as PdfObj | undefined, vals[2] as PdfObj | undefined, vals[3] as PdfObj | undefined);
     return { number, dict: d, resources: here.resources, widthPt: w, heightPt: h };
   };
   const first = await visit(top, { resources: undefined, mediaBox: undefined, cropBox: undefined, rotate: undefined });
@@ -80,27 +85,27 @@ export async function* walkPages(doc: PdfDocument): AsyncGenerator<PageInfo> {
   }
 }
 
-async function box(doc: PdfDocument, o: PdfObj | undefined): Promise<number[] | undefined> {
-  const a = numbersOf(await doc.resolve(o));
+function box(o: PdfObj | undefined): number[] | undefined {
+  const a = numbersOf(o);
   if (!a || a.length < 4 || a.some((x) => !Number.isFinite(x))) return undefined;
   return [Math.min(a[0]!, a[2]!), Math.min(a[1]!, a[3]!), Math.max(a[0]!, a[2]!), Math.max(a[1]!, a[3]!)];
 }
 
 /** Width and height of the printed area: CropBox within MediaBox, times /UserUnit, rotated. */
-async function pageSize(doc: PdfDocument, d: PdfDict, inh: Inherited): Promise<[number, number]> {
-  const media = (await box(doc, inh.mediaBox)) ?? [0, 0, 612, 792];
-  const crop = await box(doc, inh.cropBox);
+function pageSize(mediaBox: PdfObj | undefined, cropBox: PdfObj | undefined, userUnit: PdfObj | undefined, rotate: PdfObj | undefined): [number, number] {
+  const media = box(mediaBox) ?? [0, 0, 612, 792];
+  const crop = box(cropBox);
   let b = media;
   if (crop) {
     const x0 = Math.max(media[0]!, crop[0]!), y0 = Math.max(media[1]!, crop[1]!);
     const x1 = Math.min(media[2]!, crop[2]!), y1 = Math.min(media[3]!, crop[3]!);
     if (x1 > x0 && y1 > y0) b = [x0, y0, x1, y1];
   }
-  const unit = numOf(await doc.resolve(d.get('UserUnit'))) ?? 1;
+  const unit = numOf(userUnit) ?? 1;
   const u = unit > 0 && unit < 1000 ? unit : 1;
   let w = (b[2]! - b[0]!) * u;
   let h = (b[3]! - b[1]!) * u;
-  const rot = numOf(await doc.resolve(inh.rotate)) ?? 0;
+  const rot = numOf(rotate) ?? 0;
   if (Math.abs(Math.round(rot / 90)) % 2 === 1) [w, h] = [h, w];
   return [w, h];
 }
