@@ -1,9 +1,9 @@
 // Content-stream colour analysis: interpret just enough of a page's content (colour
 // operators, painting operators, q/Q, text render mode, XObjects, shadings, patterns,
 // inline images, optional content) to answer "does this page paint non-neutral colour?".
-// A colour that is set but replaced before anything is painted with it does not count. The walk stops at
-// the first colour painted. Form XObjects and patterns recurse with a depth and cycle
-// guard; their verdicts are cached per object and per inherited colour state.
+// A colour that is set but replaced before anything is painted with it does not count.
+// The walk stops at the first colour painted. Form XObjects and patterns recurse with a
+// depth and cycle guard; their verdicts are cached per object and inherited colour state.
 
 import { AnalysisError } from '../errors.ts';
 import { CMYK, GRAY, isColour, loadColorSpace, PATTERN, RGB, type ColorSpace } from './colorspace.ts';
@@ -29,7 +29,6 @@ interface GState {
 
 const MAX_DEPTH = 12;
 const DAMAGE = new Set(['ANALYSIS_MALFORMED', 'ANALYSIS_TRUNCATED', 'ANALYSIS_UNSUPPORTED']);
-const MAX_OPERANDS = 1024;
 
 function initialState(): GState {
   return { fillCS: GRAY, strokeCS: GRAY, fill: false, stroke: false, tr: 0, font: undefined };
@@ -100,9 +99,9 @@ export class ColourAnalyser {
       const d = dictOf(await this.doc.resolve(a));
       if (!d) continue;
       const flags = numOf(await this.doc.resolve(d.get('F'))) ?? 0;
-      if (await this.ocHidden(d)) continue;
       // Print flag (bit 3) set and Hidden (bit 2) clear, else the annotation does not print.
       if ((flags & 4) === 0 || (flags & 2) !== 0) continue;
+      if (await this.ocHidden(d)) continue;
       const ap = dictOf(await this.doc.resolve(d.get('AP')));
       let n = await this.doc.resolve(ap?.get('N'));
       if (n instanceof PdfDict) {
