@@ -311,7 +311,15 @@ export async function startCupsRig(options: CupsRigOptions = {}): Promise<CupsRi
       await exec('ipptool', ['-q', rig.printerUri, 'get-printer-attributes.test']);
       return true;
     });
-    for (const q of rig.queues) await exec('lpadmin', ['-p', q, '-E', '-v', rig.printerUri, '-m', 'everywhere']);
+    for (const q of rig.queues) {
+      await exec('lpadmin', ['-p', q, '-E', '-v', rig.printerUri, '-m', 'everywhere']);
+      // cupsd loads the new PPD after lpadmin returns: until then the queue says
+      // "Local Raw Printer". Wait, so that tests see the queue as it will stay.
+      await waitFor(`queue ${q}`, 10_000, async () => {
+        const { stdout } = await exec('ipptool', ['-tv', `ipp://${env.CUPS_SERVER}/printers/${q}`, 'get-printer-attributes.test']);
+        return /printer-make-and-model \([^)]*\) = (?!Local Raw Printer)/.test(stdout);
+      });
+    }
   } catch (err) {
     const detail = logs.join('\n');
     await rig.stop().catch(() => undefined);

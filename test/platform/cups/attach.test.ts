@@ -114,6 +114,13 @@ t.test('attach and detach through the CLI', { skip }, async (t) => {
   t.equal((await cli('detach', 'lab')).code, 0);
   t.same(view(await ops.getPrinter(admin, 'lab', SNAPSHOT)), stoppedBefore, 'stopped with its message, as before');
 
+  // A queue without a PPD (raw, deprecated but still found) gets a release queue without one.
+  await rig.exec('lpadmin', ['-p', 'raw', '-E', '-v', rig.printerUri]);
+  const raw = await cli('attach', 'raw');
+  t.equal(raw.code, 0, `raw queue attached ${raw.err}`);
+  t.match(raw.out, /created the release queue raw\.printgate \(device [^,]+, no PPD/, 'a raw queue gets a raw release queue');
+  t.equal((await cli('detach', 'raw')).code, 0, 'and is detached');
+
   // Without the local certificate (a plain user), CUPS refuses and we say so.
   const plain = await run(process.execPath, [BIN, 'cups', 'attach', 'lab'], { env: { ...env, ...rig.userEnv } }).then(() => ({ code: 0, err: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, err: e.stderr }));
   t.equal(plain.code, 1);
