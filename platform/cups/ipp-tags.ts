@@ -68,9 +68,11 @@ export function isOutOfBand(tag: number): boolean {
 
 export const Operation = {
   PrintJob: 0x0002,
+  PrintUri: 0x0003,
   ValidateJob: 0x0004,
   CreateJob: 0x0005,
   SendDocument: 0x0006,
+  SendUri: 0x0007,
   CancelJob: 0x0008,
   GetJobAttributes: 0x0009,
   GetJobs: 0x000a,
@@ -83,6 +85,7 @@ export const Operation = {
   PurgeJobs: 0x0012,
   SetPrinterAttributes: 0x0013,
   SetJobAttributes: 0x0014,
+  GetPrinterSupportedValues: 0x0015,
   CreatePrinterSubscriptions: 0x0016,
   CreateJobSubscriptions: 0x0017,
   GetSubscriptionAttributes: 0x0018,
@@ -92,10 +95,16 @@ export const Operation = {
   GetNotifications: 0x001c,
   EnablePrinter: 0x0022,
   DisablePrinter: 0x0023,
+  PausePrinterAfterCurrentJob: 0x0024,
   HoldNewJobs: 0x0025,
   ReleaseHeldNewJobs: 0x0026,
+  ReprocessJob: 0x002c,
+  CancelCurrentJob: 0x002d,
+  ResumeJob: 0x002f,
   CancelJobs: 0x0038,
   CancelMyJobs: 0x0039,
+  CloseJob: 0x003b,
+  IdentifyPrinter: 0x003c,
   CupsGetDefault: 0x4001,
   CupsGetPrinters: 0x4002,
   CupsAddModifyPrinter: 0x4003,
@@ -112,6 +121,7 @@ export const Operation = {
   CupsAuthenticateJob: 0x400e,
   CupsGetPpd: 0x400f,
   CupsGetDocument: 0x4027,
+  CupsCreateLocalPrinter: 0x4028,
 } as const;
 
 const OPERATION_NAMES = new Map<number, string>(Object.entries(Operation).map(([k, v]) => [v, k]));
