@@ -17,13 +17,17 @@ import { combineRestrictions } from '../domain/restrictions.ts';
 import type { DenyReason } from '../domain/types.ts';
 import type { Queryable } from '../storage/port.ts';
 import {
-  ACCOUNT_COLUMNS, accountFromRow, available, findUserRow, hasSharedAccess, insertUser, personalAccount, type AccountRow, type UserRow,
+  ACCOUNT_COLUMNS, accountFromRow, available, hasSharedAccess, insertUser, personalAccount, userFromRow, type AccountRow, type UserRow,
 } from './accounts.ts';
+
+const USER_COLUMNS_U = 'u.id, u.name, u.full_name, u.email, u.restricted, u.billing_mode, u.disabled, u.created_at';
+const ACCOUNT_COLUMNS_A = `a.id AS account_id, a.kind, a.user_id, a.name AS account_name, a.balance, a.reserved, a.overdraft,
+  a.restricted AS account_restricted, a.is_default, a.pin_hash, a.disabled AS account_disabled, a.created_at AS account_created_at`;
 import type { AgentAuth } from './agents.ts';
 import type { GroupRow, PrinterRow, Snapshot } from './cache.ts';
 import type { Storage } from '../storage/port.ts';
 import type { Core } from './core.ts';
-import { post } from './ledger.ts';
+import { appendLedgerRow, post } from './ledger.ts';
 import { ensurePrinter } from './printers.ts';
 import type { AgentIdentity, AuthorizeInput, AuthorizeResult, CompleteInput, CompleteResult } from './types.ts';
 import { checkName, flag, jobIdNumber, requestHash } from './util.ts';
@@ -88,8 +92,7 @@ export async function authorize(core: Core, auth: AgentAuth, agent: AgentIdentit
 
   const key = checkKey(input.idempotencyKey);
   const hash = requestHash(input);
-  const stored = await storedAuthorize(core, snap, core.db, agent, key, hash);
-  if (stored) return stored;
+  // The stored-answer check runs inside the transaction (one round trip less on PostgreSQL).
   for (let attempt = 1; ; attempt++) {
     try {
       return await core.db.transaction((tx) => decideAndRecord(core, tx, agent, input, key, hash, { printer, snap, analysis, attrs, offline, userName }));
@@ -119,7 +122,12 @@ async function decideAndRecord(core: Core, tx: Queryable, agent: AgentIdentity, 
     const again = await storedAuthorize(core, snap, tx, agent, key, hash);
     if (again) return again;
     const now = core.clock();
-    let user = await findUserRow(tx, userName);
+    // The user and their default account in one round trip.
+    const found = await tx.get<Record<string, unknown>>(
+      `SELECT ${USER_COLUMNS_U}, ${ACCOUNT_COLUMNS_A} FROM users u JOIN accounts a ON a.user_id = u.id AND a.kind = 'personal' AND a.is_default = 1
+       WHERE u.name = ? AND u.deleted_at IS NULL`, [userName]);
+    let user: UserRow | null = found ? userFromRow(found) : null;
+    let defaultAccount: AccountRow | null = found ? accountFromRow({ ...found, id: found.account_id, name: found.account_name, restricted: found.account_restricted, created_at: found.account_created_at, disabled: found.account_disabled }) : null;
     if (!user && settings.onDemandCreation) user = await insertUser(tx, now, settings, { name: userName }, 'on-demand');
 
     let outcome: DecisionOutcome;
@@ -137,7 +145,7 @@ async function decideAndRecord(core: Core, tx: Queryable, agent: AgentIdentity, 
         if ('deny' in r) accountDenial = r;
         else account = r;
       }
-      account ??= await personalAccount(tx, user.id);
+      account ??= defaultAccount ?? await personalAccount(tx, user.id);
       const chooseAccount = !offline && !input.account && settings.accountSelection === 'choose' && (await tx.get(
         `SELECT 1 AS ok FROM account_access x JOIN accounts a ON a.id = x.account_id AND a.deleted_at IS NULL AND a.disabled = 0
          WHERE x.user_id = ? OR x.group_id IN (SELECT group_id FROM group_members WHERE user_id = ?) LIMIT 1`, [user.id, user.id])) !== undefined;
@@ -241,8 +249,10 @@ export async function complete(core: Core, auth: AgentAuth, agent: AgentIdentity
       const g = await tx.run("UPDATE jobs SET status = 'printed', cost = ?, reserved = 0, completed_at = ?, complete_key = ?, complete_hash = ? WHERE id = ? AND status = 'authorized'", [cost, now, key, hash, id]);
       if (g.changes !== 1) throw new PrintgateError('CONFLICT', 'the job changed concurrently; retry');
       if (accountId !== null) {
-        if (Number(job.reserved) !== 0) await tx.run('UPDATE accounts SET reserved = reserved - ? WHERE id = ?', [Number(job.reserved), accountId]);
-        if (cost !== 0) await post(tx, now, { accountId, amount: -cost, kind: 'settle', comment: `job ${id}`, actor: `agent:${agent.name}`, jobId: id });
+        // Release the reservation and charge in one statement; the ledger row follows.
+        const acc = await tx.get<Record<string, unknown>>('UPDATE accounts SET reserved = reserved - ?, balance = balance - ? WHERE id = ? RETURNING name, balance, reserved, overdraft', [Number(job.reserved), cost, accountId]);
+        if (cost !== 0) await appendLedgerRow(tx, now, { accountId, amount: -cost, kind: 'settle', comment: `job ${id}`, actor: `agent:${agent.name}`, jobId: id }, Number(acc!.balance));
+        return completeAnswer(id, cost, acc);
       }
     } else {
       const g = await tx.run('UPDATE jobs SET status = ?, cost = 0, reserved = 0, completed_at = ?, complete_key = ?, complete_hash = ? WHERE id = ? AND status = ?', [next, now, key, hash, id, from]);
@@ -250,12 +260,16 @@ export async function complete(core: Core, auth: AgentAuth, agent: AgentIdentity
       if (accountId !== null && Number(job.reserved) !== 0) await tx.run('UPDATE accounts SET reserved = reserved - ? WHERE id = ?', [Number(job.reserved), accountId]);
     }
     const acc = accountId === null ? undefined : await tx.get<Record<string, unknown>>('SELECT name, balance, reserved, overdraft FROM accounts WHERE id = ?', [accountId]);
-    return {
-      jobId: String(id), costMinor: cost,
-      balanceAfterMinor: acc ? available({ balance: Number(acc.balance), reserved: Number(acc.reserved), overdraft: Number(acc.overdraft) }) : 0,
-      account: acc ? String(acc.name) : '',
-    };
+    return completeAnswer(id, cost, acc);
   });
+}
+
+function completeAnswer(id: number, cost: Minor, acc: Record<string, unknown> | undefined): CompleteResult {
+  return {
+    jobId: String(id), costMinor: cost,
+    balanceAfterMinor: acc ? available({ balance: Number(acc.balance), reserved: Number(acc.reserved), overdraft: Number(acc.overdraft) }) : 0,
+    account: acc ? String(acc.name) : '',
+  };
 }
 
 function checkKey(key: unknown): string {

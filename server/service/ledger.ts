@@ -26,13 +26,17 @@ export interface Posting {
 export async function post(tx: Queryable, now: number, p: Posting): Promise<{ id: number; balanceAfter: Minor }> {
   const acc = await tx.get<{ balance: number }>('UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance', [p.amount, p.accountId]);
   if (!acc) throw new PrintgateError('UNKNOWN_ACCOUNT');
-  const balanceAfter = Number(acc.balance);
+  return { id: await appendLedgerRow(tx, now, p, Number(acc.balance)), balanceAfter: Number(acc.balance) };
+}
+
+/** The ledger row of a balance change the caller already applied (same transaction). */
+export async function appendLedgerRow(tx: Queryable, now: number, p: Posting, balanceAfter: Minor): Promise<number> {
   if (Math.abs(balanceAfter) > 10_000_000_000_000) throw new PrintgateError('INVALID_AMOUNT', 'the balance would leave the allowed range');
   const row = await tx.get<{ id: number }>(
     `INSERT INTO transactions (account_id, amount, balance_after, kind, comment, actor, job_id, idempotency_key, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     [p.accountId, p.amount, balanceAfter, p.kind, p.comment ?? '', p.actor ?? '', p.jobId ?? null, p.idempotencyKey ?? null, now]);
-  return { id: Number(row!.id), balanceAfter };
+  return Number(row!.id);
 }
 
 const TX_COLUMNS = `t.id, t.amount, t.balance_after, t.kind, t.comment, t.actor, t.job_id, t.created_at,

@@ -28,7 +28,7 @@ export class PostgresStorage implements Storage {
   constructor(options: PostgresOptions) {
     this.#pool = new pg.Pool({
       connectionString: options.url,
-      max: options.poolSize ?? 16,
+      max: options.poolSize ?? Number(process.env.PRINTGATE_PG_POOL ?? 16),
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: 30_000,
       application_name: 'printgate',
