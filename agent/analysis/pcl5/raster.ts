@@ -26,6 +26,8 @@ export class RasterDecoder {
   /** Set when a method this decoder cannot undo was met (the caller warns). */
   unsupported: number | null = null;
   private seeds: Uint8Array[] = [];
+  /** Per plane, the buffer of the row before the seed: reused for the next row (no garbage per row). */
+  private spares: Array<Uint8Array | undefined> = [];
   private rows: Uint8Array[] = [];
 
   constructor(palette: () => Palette) {
@@ -40,6 +42,7 @@ export class RasterDecoder {
   /** Start of a raster graphic or a Y offset: seed rows are zero again. */
   resetSeeds(): void {
     this.seeds = [];
+    this.spares = [];
     this.rows = [];
   }
 
@@ -75,6 +78,17 @@ export class RasterDecoder {
     return s;
   }
 
+  /** A row buffer of `len` bytes for plane `index`: the spare one when big enough, zeroed if asked. */
+  private buffer(index: number, len: number, zero: boolean): Uint8Array {
+    const spare = this.spares[index];
+    if (spare && spare.length >= len) {
+      const b = spare.subarray(0, len);
+      if (zero) b.fill(0);
+      return b;
+    }
+    return new Uint8Array(len);
+  }
+
   /** Decode one row of plane `index`; the result becomes that plane's seed row. */
   private decode(method: number, src: Uint8Array, index: number): Uint8Array {
     const seed = this.seed(index);
@@ -83,12 +97,12 @@ export class RasterDecoder {
     let n: number;
     switch (method) {
       case 0:
-        out = new Uint8Array(len);
+        out = this.buffer(index, len, true);
         n = Math.min(len, src.length);
         out.set(src.subarray(0, n));
         break;
       case 1: {
-        out = new Uint8Array(len);
+        out = this.buffer(index, len, true);
         n = 0;
         for (let i = 0; i + 1 < src.length && n < len; i += 2) {
           const count = Math.min(src[i]! + 1, len - n);
@@ -98,7 +112,7 @@ export class RasterDecoder {
         break;
       }
       case 2: {
-        out = new Uint8Array(len);
+        out = this.buffer(index, len, true);
         n = 0;
         for (let i = 0; i < src.length && n < len;) {
           const c = src[i++]!;
@@ -118,7 +132,7 @@ export class RasterDecoder {
       }
       case 3:
       case 9: {
-        out = new Uint8Array(len);
+        out = this.buffer(index, len, len > seed.length);
         out.set(seed.subarray(0, Math.min(len, seed.length)));
         n = Math.max(method === 3 ? deltaRow(src, out) : replacementDelta(src, out), Math.min(len, seed.length));
         break;
@@ -131,7 +145,7 @@ export class RasterDecoder {
           n = 0;
           break;
         }
-        out = new Uint8Array(len);
+        out = this.buffer(index, len, len > seed.length);
         out.set(seed.subarray(0, Math.min(len, seed.length)));
         n = nearLossless(src, out);
         break;
@@ -142,6 +156,8 @@ export class RasterDecoder {
         n = 0;
     }
     const row = this.width === null ? out.subarray(0, n) : out;
+    // The old seed's buffer becomes the spare (its whole backing store, not the view).
+    if (seed.buffer !== out.buffer) this.spares[index] = new Uint8Array(seed.buffer, 0, seed.buffer.byteLength);
     this.seeds[index] = row;
     return row;
   }
