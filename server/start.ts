@@ -10,6 +10,7 @@ import { openService } from './service/index.ts';
 import type { PrintService } from './service/types.ts';
 import { loadAdminToken, type AdminCredential } from './http/admin-token.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
+import { webPlugin, type WebOptions } from './web/plugin.ts';
 
 export interface RunningServer {
   readonly url: string;
@@ -32,6 +33,8 @@ export interface StartOptions {
   readonly background?: boolean;
   /** Extra plugins (web pages) registered on the app. */
   readonly plugins?: AppOptions['plugins'];
+  /** Options of the web tools (user pages at /, admin pages at /admin), always served. */
+  readonly web?: WebOptions;
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
@@ -45,7 +48,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   });
   let app: FastifyInstance | null = null;
   try {
-    app = buildApp(service, { adminTokenHash: admin.hash, logLevel: config.logLevel, https, plugins: options.plugins });
+    app = buildApp(service, { adminTokenHash: admin.hash, logLevel: config.logLevel, https, plugins: [
+      { plugin: webPlugin, options: { env: options.env ?? process.env, ...options.web } }, ...(options.plugins ?? []),
+    ] });
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     await app?.close().catch(() => {});

@@ -1,0 +1,89 @@
+// A user's answers to held jobs, shared by the pages, the live client and the terminal
+// client: release (or confirm, claim, choose an account) and cancel. The server decides:
+// the job must be the caller's own and still held, a shared account must be one the user
+// may charge, and its PIN (when it has one) must match. Guessing PINs is rate-limited
+// like log-ins. Another user's job answers UNKNOWN_JOB, the same as a job that does not
+// exist, so ids of other people's jobs reveal nothing.
+
+import { PrintgateError } from '../../shared/errors.ts';
+import type { Storage } from '../storage/port.ts';
+import { verifyPin } from '../service/shared-accounts.ts';
+import type { HoldKind, Job, PrintService } from '../service/types.ts';
+import { RateLimiter } from './rate-limit.ts';
+
+export interface AccountChoice {
+  name: string;
+  shared: boolean;
+  hasPin: boolean;
+  availableMinor: number;
+}
+
+export class Answers {
+  readonly #service: PrintService;
+  readonly #db: Storage;
+  readonly #pinLimiter = new RateLimiter({ limit: 5, windowMs: 15 * 60_000 });
+
+  constructor(service: PrintService, db: Storage) {
+    this.#service = service;
+    this.#db = db;
+  }
+
+  /** The user's own job; UNKNOWN_JOB for anyone else's. */
+  async ownJob(user: string, jobId: string): Promise<Job> {
+    if (!/^\d{1,18}$/.test(jobId)) throw new PrintgateError('UNKNOWN_JOB');
+    const job = await this.#service.getJob(jobId).catch((err: unknown) => {
+      if (err instanceof PrintgateError && err.code === 'UNKNOWN_JOB') return null;
+      throw err;
+    });
+    if (!job || job.user !== user) throw new PrintgateError('UNKNOWN_JOB', `unknown job "${jobId}"`);
+    return job;
+  }
+
+  /** Accounts the user may pick for a job: personal ones first, then shared ones. */
+  async choices(user: string): Promise<AccountChoice[]> {
+    const [u, balances] = await Promise.all([this.#service.getUser(user), this.#service.listBalances(user)]);
+    const personal = new Set(u.accounts.map((a) => a.name));
+    const sharedNames = balances.filter((b) => !personal.has(b.account)).map((b) => b.account);
+    const pins = new Set<string>();
+    for (const name of sharedNames) {
+      const r = await this.#db.get("SELECT pin_hash FROM accounts WHERE kind = 'shared' AND name = ? AND deleted_at IS NULL", [name]);
+      if (r && r.pin_hash !== null) pins.add(name);
+    }
+    return balances.map((b) => ({ name: b.account, shared: !personal.has(b.account), hasPin: pins.has(b.account), availableMinor: b.availableMinor }));
+  }
+
+  async release(user: string, jobId: string, choice: { account?: string; pin?: string } = {}): Promise<Job> {
+    const job = await this.ownJob(user, jobId);
+    if (job.status !== 'held') throw new PrintgateError('JOB_NOT_HELD');
+    const account = choice.account?.trim() || undefined;
+    if (account !== undefined) {
+      const r = await this.#db.get<{ pin_hash: string | null }>("SELECT pin_hash FROM accounts WHERE kind = 'shared' AND name = ? AND deleted_at IS NULL", [account]);
+      if (r && r.pin_hash !== null) {
+        const key = `${user}:${account}`;
+        if (this.#pinLimiter.retryAfter(key) > 0) throw new PrintgateError('RATE_LIMITED', 'Too many wrong PINs; try again later');
+        if (!choice.pin || !verifyPin(choice.pin, String(r.pin_hash))) {
+          this.#pinLimiter.hit(key);
+          throw new PrintgateError('ACCOUNT_ACCESS_DENIED', 'The PIN of the account is wrong');
+        }
+        this.#pinLimiter.reset(key);
+      }
+    }
+    return this.#service.releaseJob(jobId, user, { user, ...(account !== undefined ? { account } : {}) });
+  }
+
+  async cancel(user: string, jobId: string): Promise<Job> {
+    const job = await this.ownJob(user, jobId);
+    if (job.status !== 'held') throw new PrintgateError('JOB_NOT_HELD');
+    return this.#service.cancelHeldJob(jobId, user, `cancelled by ${user}`);
+  }
+}
+
+/** The question a held job asks its owner, in words. */
+export function question(kind: HoldKind | null, cost: string, currency: string): string {
+  switch (kind) {
+    case 'CONFIRM': return `This job costs ${cost} ${currency} — print?`;
+    case 'CHOOSE_ACCOUNT': return `Which account pays for this job (${cost} ${currency})?`;
+    case 'CLAIM': return `Is this your job? Claim it to print (${cost} ${currency}).`;
+    default: return `Waiting for release (${cost} ${currency}).`;
+  }
+}
