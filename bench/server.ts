@@ -7,9 +7,10 @@
 // not share its event loop; each run uses a fresh database. Medians of --runs runs.
 //
 //   npm run bench:server -- [--engine sqlite|postgres|both] [--runs 3] [--seconds 10]
-//                           [--pg-url postgres://...] [--json]
+//                           [--pg-url postgres://...] [--pg-durable] [--json]
 // Without --pg-url, PostgreSQL runs in a private cluster started here (PRINTGATE_BENCH_PG_URL
-// or PRINTGATE_TEST_PG_URL are used when set).
+// or PRINTGATE_TEST_PG_URL are used when set), with synchronous_commit=off to match the
+// SQLite default's durability (see pg-cluster.ts); --pg-durable flushes every commit.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,6 +33,7 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '10' },
     rate: { type: 'string', default: '1000' },
     'pg-url': { type: 'string' },
+    'pg-durable': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -263,7 +265,7 @@ async function main(): Promise<void> {
       if (engine === 'postgres') {
         pgUrl = opts['pg-url'] ?? process.env.PRINTGATE_BENCH_PG_URL ?? process.env.PRINTGATE_TEST_PG_URL ?? null;
         if (!pgUrl) {
-          cluster = await startCluster();
+          cluster = await startCluster(opts['pg-durable']);
           pgUrl = cluster.url;
         }
       }
