@@ -97,13 +97,18 @@ export async function authorize(core: Core, auth: AgentAuth, agent: AgentIdentit
     try {
       return await core.db.transaction((tx) => decideAndRecord(core, tx, agent, input, key, hash, { printer, snap, analysis, attrs, offline, userName }));
     } catch (e) {
-      // Lost a race: the same key (answer stored by the winner) or an on-demand user insert.
-      if (!core.db.isUniqueViolation(e) || attempt >= 3) throw e;
-      const winner = await storedAuthorize(core, snap, core.db, agent, key, hash);
-      if (winner) return winner;
+      // The key was answered before (a retry), or a race on it or on an on-demand user
+      // insert was lost: everything this attempt did is rolled back; answer as before.
+      if (!(e instanceof KeyTaken) && (!core.db.isUniqueViolation(e) || attempt >= 3)) throw e;
+      const first = await storedAuthorize(core, snap, core.db, agent, key, hash);
+      if (first) return first;
+      if (attempt >= 3) throw e;
     }
   }
 }
+
+/** Thrown inside the transaction when (agent, key) already has a job: roll back, answer as before. */
+class KeyTaken extends Error {}
 
 interface Prepared {
   printer: PrinterRow;
@@ -119,12 +124,14 @@ async function decideAndRecord(core: Core, tx: Queryable, agent: AgentIdentity, 
   const settings = snap.settings;
   const job = input.job;
   {
-    const again = await storedAuthorize(core, snap, tx, agent, key, hash);
-    if (again) return again;
+    // No look-up of a stored answer first: the job insert below claims (agent, key) and a
+    // retry loses that claim, rolls back and returns the first answer (see authorize).
     const now = core.clock();
     // The user and their default account in one round trip.
     const found = await tx.get<Record<string, unknown>>(
-      `SELECT ${USER_COLUMNS_U}, ${ACCOUNT_COLUMNS_A} FROM users u JOIN accounts a ON a.user_id = u.id AND a.kind = 'personal' AND a.is_default = 1
+      `SELECT ${USER_COLUMNS_U}, ${ACCOUNT_COLUMNS_A},
+         (SELECT ${core.db.dialect.listAgg('m.group_id')} FROM group_members m WHERE m.user_id = u.id) AS group_ids
+       FROM users u JOIN accounts a ON a.user_id = u.id AND a.kind = 'personal' AND a.is_default = 1
        WHERE u.name = ? AND u.deleted_at IS NULL`, [userName]);
     let user: UserRow | null = found ? userFromRow(found) : null;
     let defaultAccount: AccountRow | null = found ? accountFromRow({ ...found, id: found.account_id, name: found.account_name, restricted: found.account_restricted, created_at: found.account_created_at, disabled: found.account_disabled }) : null;
@@ -136,7 +143,9 @@ async function decideAndRecord(core: Core, tx: Queryable, agent: AgentIdentity, 
     if (!user) {
       outcome = { decision: offline ? 'ALLOW' : 'DENY', reasonCode: 'UNKNOWN_USER', message: `The user "${userName}" is not known to the print server.`, forceGrayscale: false, forceDuplex: false, costMinor: 0, listCostMinor: 0, units: null, holdKind: null };
     } else {
-      const groups = await userGroups(tx, snap, user.id);
+      const groups = found
+        ? String(found.group_ids ?? '').split(',').filter((x) => x !== '').map((x) => snap.groups.get(Number(x))).filter((g): g is GroupRow => g !== undefined)
+        : await userGroups(tx, snap, user.id);
       const mode = effectiveBillingMode(user.billingMode, groups.map((g) => g.billingMode));
       const restrictions = combineRestrictions(printer.restrictions, groups.map((g) => g.restrictions));
       let accountDenial: { deny: DenyReason; message: string } | null = null;
@@ -182,7 +191,8 @@ async function decideAndRecord(core: Core, tx: Queryable, agent: AgentIdentity, 
          copies, duplex, grayscale, media, impressions, color_impressions, sheets, cost, reserved, decision, reason_code, reason,
          hold_kind, hold_expires_at, force_grayscale, force_duplex, status, method, offline, created_at, completed_at,
          idem_key, request_hash, quoted_cost, balance_after)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (agent_id, idem_key) DO NOTHING RETURNING id`,
       [user?.id ?? null, userName, account?.id ?? null, printer.id, agent.id, clip(job.host, 255), clip(job.title, 1024),
         clip(job.spoolerJobId, 100), analysis.pages, analysis.colorPages, units?.copies ?? Math.max(1, attrs.copies),
         flag(units?.duplex ?? false), flag(units?.grayscale ?? false), mediaOf(units?.bySize[0]?.media ?? analysis.media[0]?.name, attrs.media),
@@ -191,11 +201,12 @@ async function decideAndRecord(core: Core, tx: Queryable, agent: AgentIdentity, 
         outcome.decision, outcome.reasonCode, outcome.message, outcome.holdKind, holdExpires, flag(outcome.forceGrayscale),
         flag(outcome.forceDuplex), status, analysis.method, flag(offline), createdAt, status === 'printed' ? now : null,
         key, hash, outcome.decision === 'DENY' ? 0 : outcome.costMinor, after ? available(after) : 0]);
-    const jobId = Number(row!.id);
+    if (!row) throw new KeyTaken();
+    const jobId = Number(row.id);
 
     // An offline replay already printed: charge it now (never denied; may go below zero).
     if (status === 'printed' && account && outcome.costMinor !== 0) {
-      const p = await post(tx, now, { accountId: account.id, amount: -outcome.costMinor, kind: 'settle', comment: `job ${jobId} (offline)`, actor: `agent:${agent.name}`, jobId });
+      const p = await post(tx, now, { accountId: account.id, amount: -outcome.costMinor, kind: 'settle', comment: `job ${jobId} (offline)`, actor: `agent:${agent.name}`, jobId }, core.db.dialect.engine);
       after = { ...after!, balance: p.balanceAfter };
       await tx.run('UPDATE jobs SET balance_after = ? WHERE id = ?', [available(after), jobId]);
     }
@@ -249,9 +260,20 @@ export async function complete(core: Core, auth: AgentAuth, agent: AgentIdentity
       const g = await tx.run("UPDATE jobs SET status = 'printed', cost = ?, reserved = 0, completed_at = ?, complete_key = ?, complete_hash = ? WHERE id = ? AND status = 'authorized'", [cost, now, key, hash, id]);
       if (g.changes !== 1) throw new PrintgateError('CONFLICT', 'the job changed concurrently; retry');
       if (accountId !== null) {
-        // Release the reservation and charge in one statement; the ledger row follows.
+        // Release the reservation and charge in one statement; the ledger row with it
+        // (PostgreSQL: the same round trip, as a data-modifying CTE).
+        const posting = { accountId, amount: -cost, kind: 'settle' as const, comment: `job ${id}`, actor: `agent:${agent.name}`, jobId: id };
+        if (core.db.dialect.engine === 'postgres') {
+          const acc = await tx.get<Record<string, unknown>>(
+            `WITH a AS (UPDATE accounts SET reserved = reserved - ?, balance = balance - ? WHERE id = ? RETURNING id, name, balance, reserved, overdraft),
+             t AS (INSERT INTO transactions (account_id, amount, balance_after, kind, comment, actor, job_id, created_at)
+                   SELECT a.id, ?, a.balance, 'settle', ?, ?, ?, ? FROM a WHERE ? <> 0 RETURNING id)
+             SELECT name, balance, reserved, overdraft FROM a`,
+            [Number(job.reserved), cost, accountId, -cost, posting.comment, posting.actor, id, now, cost]);
+          return completeAnswer(id, cost, acc);
+        }
         const acc = await tx.get<Record<string, unknown>>('UPDATE accounts SET reserved = reserved - ?, balance = balance - ? WHERE id = ? RETURNING name, balance, reserved, overdraft', [Number(job.reserved), cost, accountId]);
-        if (cost !== 0) await appendLedgerRow(tx, now, { accountId, amount: -cost, kind: 'settle', comment: `job ${id}`, actor: `agent:${agent.name}`, jobId: id }, Number(acc!.balance));
+        if (cost !== 0) await appendLedgerRow(tx, now, posting, Number(acc!.balance));
         return completeAnswer(id, cost, acc);
       }
     } else {

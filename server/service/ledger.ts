@@ -23,7 +23,18 @@ export interface Posting {
 }
 
 /** Append one ledger row and move the balance with it. Returns the row id and new balance. */
-export async function post(tx: Queryable, now: number, p: Posting): Promise<{ id: number; balanceAfter: Minor }> {
+export async function post(tx: Queryable, now: number, p: Posting, engine: 'sqlite' | 'postgres' = 'sqlite'): Promise<{ id: number; balanceAfter: Minor }> {
+  if (engine === 'postgres') {
+    // One round trip: the balance update and its ledger row in one data-modifying CTE.
+    const r = await tx.get<{ id: number; balance_after: number }>(
+      `WITH a AS (UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING id, balance)
+       INSERT INTO transactions (account_id, amount, balance_after, kind, comment, actor, job_id, idempotency_key, created_at)
+       SELECT a.id, ?, a.balance, ?, ?, ?, ?, ?, ? FROM a RETURNING id, balance_after`,
+      [p.amount, p.accountId, p.amount, p.kind, p.comment ?? '', p.actor ?? '', p.jobId ?? null, p.idempotencyKey ?? null, now]);
+    if (!r) throw new PrintgateError('UNKNOWN_ACCOUNT');
+    if (Math.abs(Number(r.balance_after)) > 10_000_000_000_000) throw new PrintgateError('INVALID_AMOUNT', 'the balance would leave the allowed range');
+    return { id: Number(r.id), balanceAfter: Number(r.balance_after) };
+  }
   const acc = await tx.get<{ balance: number }>('UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance', [p.amount, p.accountId]);
   if (!acc) throw new PrintgateError('UNKNOWN_ACCOUNT');
   return { id: await appendLedgerRow(tx, now, p, Number(acc.balance)), balanceAfter: Number(acc.balance) };
@@ -118,7 +129,7 @@ export async function refundJob(core: Core, jobId: string, input: RefundInput, a
     if (amount > left) throw new PrintgateError('INVALID_AMOUNT', `at most ${left} minor units can be refunded`);
     const guard = await tx.run('UPDATE jobs SET refunded = refunded + ? WHERE id = ? AND cost - refunded >= ?', [amount, id, amount]);
     if (guard.changes !== 1) throw new PrintgateError('CONFLICT', 'the job was refunded concurrently');
-    return (await post(tx, now, { accountId: Number(job.account_id), amount, kind: 'refund', comment, actor, jobId: id })).id;
+    return (await post(tx, now, { accountId: Number(job.account_id), amount, kind: 'refund', comment, actor, jobId: id }, core.db.dialect.engine)).id;
   });
   return getTransaction(core.db, txId);
 }

@@ -79,7 +79,7 @@ export async function adjustSharedAccount(core: Core, name: string, input: { amo
   const comment = checkText(input.comment, 'comment');
   return core.db.transaction(async (tx) => {
     const acc = await sharedAccountRow(tx, name);
-    const r = await post(tx, core.clock(), { accountId: acc.id, amount, kind: 'adjust', comment, actor });
+    const r = await post(tx, core.clock(), { accountId: acc.id, amount, kind: 'adjust', comment, actor }, core.db.dialect.engine);
     return { balanceMinor: r.balanceAfter, transactionId: String(r.id) };
   });
 }

@@ -145,7 +145,7 @@ export async function adjustUserBalance(core: Core, userName: string, input: Adj
   return core.db.transaction(async (tx) => {
     const user = await requireUser(tx, userName);
     const acc = await personalAccount(tx, user.id, input.account);
-    const r = await post(tx, core.clock(), { accountId: acc.id, amount, kind: 'adjust', comment, actor });
+    const r = await post(tx, core.clock(), { accountId: acc.id, amount, kind: 'adjust', comment, actor }, core.db.dialect.engine);
     return { balanceMinor: r.balanceAfter, transactionId: String(r.id) };
   });
 }

@@ -20,6 +20,8 @@ export interface Dialect {
   readonly engine: 'sqlite' | 'postgres';
   /** ` FOR UPDATE` on PostgreSQL, '' on SQLite (whose write transactions are exclusive). */
   readonly forUpdate: string;
+  /** Aggregate of integers into a comma-separated text: group_concat / string_agg. */
+  readonly listAgg: (expr: string) => string;
 }
 
 export interface Storage extends Queryable {

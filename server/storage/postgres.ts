@@ -20,7 +20,7 @@ export interface PostgresOptions {
 }
 
 export class PostgresStorage implements Storage {
-  readonly dialect: Dialect = { engine: 'postgres', forUpdate: ' FOR UPDATE' };
+  readonly dialect: Dialect = { engine: 'postgres', forUpdate: ' FOR UPDATE', listAgg: (e) => `string_agg(CAST(${e} AS TEXT), ',')` };
   readonly #pool: Pool;
   readonly #names = new Map<string, { text: string; name: string }>();
   #closed = false;

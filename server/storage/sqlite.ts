@@ -43,7 +43,7 @@ function isBusy(e: unknown): boolean {
 }
 
 export class SqliteStorage implements Storage {
-  readonly dialect: Dialect = { engine: 'sqlite', forUpdate: '' };
+  readonly dialect: Dialect = { engine: 'sqlite', forUpdate: '', listAgg: (e) => `group_concat(${e}, ',')` };
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   #queue: Promise<void> = Promise.resolve();
