@@ -4,6 +4,7 @@
 import t from 'tap';
 import { harness, job, type Harness } from './harness.ts';
 import { CONTENT_TYPE_PROTOBUF, pb } from '../../../shared/protocol/index.ts';
+import { forEachEngine } from '../../helpers/engines.ts';
 
 async function setUp(h: Harness): Promise<void> {
   const reg = await h.agent('register', { hostname: 'ps1', version: '1', platform: 'folder', printers: [{ queue: 'q' }] }, pb.RegisterResponse);
@@ -150,4 +151,24 @@ t.test('a deleted agent\'s token stops working', async (t) => {
   const after = await h.agent('heartbeat', {}, pb.HeartbeatResponse);
   t.equal(after.status, 401);
   t.equal(after.error!.code, 'INVALID_TOKEN');
+});
+
+forEachEngine(t, 'a job over HTTP on each engine: held money, settled once, retries answered alike', async (t, ctx) => {
+  const h = await harness(t, { db: ctx.db });
+  await setUp(h);
+  const a = await h.agent('authorize', job('alice', 'e1', { pages: 10 }), pb.AuthorizeResponse);
+  t.equal(a.body!.decision, pb.Decision.ALLOW);
+  t.equal((await balance(h, 'alice')).availableMinor, 400, 'the cost is reserved at authorize');
+  const retry = await h.agent('authorize', job('alice', 'e1', { pages: 10 }), pb.AuthorizeResponse);
+  t.equal(retry.body!.jobId, a.body!.jobId);
+  t.equal((await balance(h, 'alice')).availableMinor, 400, 'a retry reserves nothing more');
+  const done = { idempotencyKey: 'e1-c', jobId: a.body!.jobId, outcome: pb.Outcome.PRINTED, impressionsPrinted: 4 };
+  const c = await h.agent('complete', done, pb.CompleteResponse);
+  t.equal(Number(c.body!.cost), 40, 'settled at the impressions printed');
+  t.same((await h.agent('complete', done, pb.CompleteResponse)).body, c.body);
+  t.match(await balance(h, 'alice'), { balanceMinor: 460, availableMinor: 460 });
+  const denied = await h.agent('authorize', job('alice', 'e2', { pages: 100 }), pb.AuthorizeResponse);
+  t.equal(denied.body!.decision, pb.Decision.DENY);
+  t.equal(denied.body!.reasonCode, 'INSUFFICIENT_CREDIT');
+  t.match(await balance(h, 'alice'), { balanceMinor: 460, availableMinor: 460 }, 'a denied job holds nothing');
 });
