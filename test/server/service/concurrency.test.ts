@@ -72,3 +72,44 @@ forEachEngine(t, 'two service instances: quotas exactly once', async (t, ctx) =>
   await new Promise((r) => setTimeout(r, 1100));
   t.equal((await s2.moneyFormat()).currency, 'CHF');
 });
+
+forEachEngine(t, 'two service instances: events written by one wake a poll on the other', async (t, ctx) => {
+  const s1 = await openService({ db: ctx.db, dataDir: ctx.dataDir, background: false });
+  const s2 = await openService({ db: ctx.db, dataDir: ctx.dataDir, background: false, eventRecheckMs: 100 });
+  t.teardown(async () => { await s1.close(); await s2.close(); });
+  const { token } = await s1.createAgent('ps1');
+  const a = await s1.authenticateAgent(token);
+  t.same(await s2.authenticateAgent(token), a, 'the token works on either instance');
+  await s1.createUser({ name: 'ann', balanceMinor: 100 }, 'admin');
+  await s1.registerAgent(a, { printers: [{ queue: 'secure' }] });
+  await s1.updatePrinter('ps1/secure', { releaseRequired: true });
+  await new Promise((r) => setTimeout(r, 1100)); // s2's caches see the printer change
+  const h = await s2.authorize(a, job('ann', 2, { queue: 'secure' }));
+  t.equal(h.decision, 'HOLD', 'the printer change reached the other instance');
+  const t0 = performance.now();
+  const waiting = s2.pollEvents(a, 0, 10_000);
+  await new Promise((r) => setTimeout(r, 50));
+  await s1.releaseJob(h.jobId, 'admin');
+  const ev = await waiting;
+  t.same(ev.events.map((e) => e.kind), ['RELEASED']);
+  t.ok(performance.now() - t0 < 3000, 'woken by the re-check, well before the wait ended');
+});
+
+forEachEngine(t, 'housekeeping and close', async (t, ctx) => {
+  const { housekeeping } = await import('../../../server/service/housekeeping.ts');
+  const s = await openService({ db: ctx.db, dataDir: ctx.dataDir, background: false });
+  const a = await s.authenticateAgent((await s.createAgent('ps1')).token);
+  await s.createUser({ name: 'ann', balanceMinor: 1000 }, 'admin');
+  const old = await s.authorize(a, { ...job('ann', 1), offlineReplay: true, offlineAtMs: Date.UTC(2020, 0, 1) });
+  const recent = await s.authorize(a, job('ann', 1));
+  await s.setConfigValue('joblog.retention-days', '30');
+  const core = { db: s.storage, clock: Date.now, caches: { get: async () => ({ settings: { retentionDays: 30 } }) } };
+  const r = await housekeeping(core as never);
+  t.equal(r.jobs, 1, 'the job past retention is deleted');
+  await t.rejects(s.getJob(old.jobId), { code: 'UNKNOWN_JOB' });
+  t.equal((await s.getJob(recent.jobId)).status, 'authorized', 'an unfinished job is kept');
+  t.ok((await s.checkLedger()).ok, 'the ledger keeps its rows');
+  await Promise.all([s.close(), s.close()]);
+  await s.close();
+  t.pass('close is idempotent');
+});
