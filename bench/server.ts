@@ -173,7 +173,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** (2) open loop at `rate` pairs/s: per-call latency percentiles. */
+/** (2) open loop at `rate` pairs/s: per-call latency percentiles, after 2 s of warm-up
+ *  at the same rate whose latencies are not recorded. */
 async function latency(port: number, agents: SimAgent[], seconds: number, rate: number) {
   const auth: number[] = [];
   const complete: number[] = [];
@@ -182,13 +183,19 @@ async function latency(port: number, agents: SimAgent[], seconds: number, rate: 
   let late = 0;
   const inflight = new Set<Promise<void>>();
   const t0 = performance.now();
-  const total = Math.round(seconds * rate);
+  const warmUp = Math.round(2 * rate);
+  const total = warmUp + Math.round(seconds * rate);
+  let measuredFrom = t0;
   while (started < total) {
+    if (started === warmUp && measuredFrom === t0) measuredFrom = performance.now();
     const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
     if (due - started > rate / 100) late++;
     while (started < due) {
       const a = agents[started % agents.length]!;
-      const p: Promise<void> = pair(port, a, user++ % USERS).then((t) => { auth.push(t.authorizeMs); complete.push(t.completeMs); });
+      const record = started >= warmUp;
+      const p: Promise<void> = pair(port, a, user++ % USERS).then((t) => {
+        if (record) { auth.push(t.authorizeMs); complete.push(t.completeMs); }
+      });
       const tracked = p.finally(() => inflight.delete(tracked));
       inflight.add(tracked);
       started++;
@@ -196,7 +203,7 @@ async function latency(port: number, agents: SimAgent[], seconds: number, rate: 
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(inflight);
-  const elapsed = (performance.now() - t0) / 1000;
+  const elapsed = (performance.now() - measuredFrom) / 1000;
   auth.sort((x, y) => x - y);
   complete.sort((x, y) => x - y);
   const all = [...auth, ...complete].sort((x, y) => x - y);
@@ -255,6 +262,8 @@ async function benchEngine(engine: 'sqlite' | 'postgres', pgUrl: string | null) 
   };
 }
 
+const loadAtStart = (await import('node:os')).loadavg();
+
 async function main(): Promise<void> {
   const engines = opts.engine === 'both' ? ['sqlite', 'postgres'] as const : [opts.engine as 'sqlite' | 'postgres'];
   const results = [];
@@ -275,11 +284,12 @@ async function main(): Promise<void> {
     await cluster?.stop();
   }
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ loadAverageAtStart: loadAtStart, results }, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`\nserver bench: ${AGENTS} agents, medians of ${RUNS} runs of ${SECONDS} s (Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs)\n`);
-  process.stdout.write('engine     pairs/s (closed loop)   at 1000 pairs/s: p50 / p99 per call (authorize p99, complete p99)\n');
+  const os = await import('node:os');
+  process.stdout.write(`\nserver bench: ${AGENTS} agents, medians of ${RUNS} runs of ${SECONDS} s (Node ${process.version}, ${os.cpus().length} CPUs, load average at start ${loadAtStart.map((l) => l.toFixed(1)).join(' ')}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})\n`);
+  process.stdout.write(`engine     pairs/s (closed loop)   at ${RATE} pairs/s: p50 / p99 per call (authorize p99, complete p99)\n`);
   for (const r of results) {
     process.stdout.write(`${r.engine.padEnd(10)} ${String(r.throughputPairsPerSecond).padStart(8)}                ${r.p50Ms} ms / ${r.p99Ms} ms (${r.authorizeP99Ms}, ${r.completeP99Ms}) at ${r.achievedRate}/s\n`);
   }
