@@ -7,7 +7,7 @@
 import type { AnalysisResult, DocumentFormat, MediaUse } from '../../shared/analysis.ts';
 import { DOCUMENT_FORMATS, normaliseMediaName } from '../../shared/analysis.ts';
 import { PrintgateError } from '../../shared/errors.ts';
-import type { AnalysisInput } from '../service/types.ts';
+import type { AnalysisInput } from './types.ts';
 
 /** Largest page count we accept in one document. */
 export const MAX_DOCUMENT_PAGES = 1_000_000;

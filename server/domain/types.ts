@@ -90,3 +90,25 @@ export type DenyReason =
   | 'DUPLICATE_JOB'
   | 'UNKNOWN_PAGES'
   | 'INVALID_JOB';
+
+/** The protocol's Analysis message as plain data (what the agent reports; see domain/analysis.ts). */
+export interface MediaCountInput {
+  media: string;
+  pages: number;
+  colorPages: number;
+}
+export interface AnalysisInput {
+  format?: string;
+  pagesKnown: boolean;
+  pages?: number;
+  colorKnown?: boolean;
+  colorPages?: number;
+  colorPageNumbers?: number[];
+  copies?: number;        // 0 = not said
+  duplex?: boolean;
+  media?: string[];
+  method?: string;
+  warnings?: string[];
+  recovered?: boolean;
+  mediaPages?: MediaCountInput[];
+}

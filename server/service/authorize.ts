@@ -25,7 +25,6 @@ const ACCOUNT_COLUMNS_A = `a.id AS account_id, a.kind, a.user_id, a.name AS acco
   a.restricted AS account_restricted, a.is_default, a.pin_hash, a.disabled AS account_disabled, a.created_at AS account_created_at`;
 import type { AgentAuth } from './agents.ts';
 import type { GroupRow, PrinterRow, Snapshot } from './cache.ts';
-import type { Storage } from '../storage/port.ts';
 import type { Core } from './core.ts';
 import { appendLedgerRow, post } from './ledger.ts';
 import { ensurePrinter } from './printers.ts';

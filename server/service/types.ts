@@ -7,7 +7,7 @@
 
 import type { Minor } from '../../shared/money.ts';
 import type {
-  BillingMode, CostModel, Decision, FailureMode, HoldKind, JobStatus, QuotaPeriod,
+  AnalysisInput, BillingMode, CostModel, Decision, FailureMode, HoldKind, JobStatus, QuotaPeriod,
   Restrictions, TransactionKind,
 } from '../domain/types.ts';
 
@@ -116,26 +116,6 @@ export interface JobAttributesInput {
   media?: string;
   sizeBytes?: number;
   submittedAtMs?: number;
-}
-export interface MediaCountInput {
-  media: string;
-  pages: number;
-  colorPages: number;
-}
-export interface AnalysisInput {
-  format?: string;
-  pagesKnown: boolean;
-  pages?: number;
-  colorKnown?: boolean;
-  colorPages?: number;
-  colorPageNumbers?: number[];
-  copies?: number;        // 0 = not said
-  duplex?: boolean;
-  media?: string[];
-  method?: string;
-  warnings?: string[];
-  recovered?: boolean;
-  mediaPages?: MediaCountInput[];
 }
 export interface AuthorizeInput {
   idempotencyKey: string;
