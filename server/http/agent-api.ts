@@ -18,6 +18,16 @@ type P = typeof printgate.v1;
 /** Longest long-poll the server holds open (the protocol's documented maximum). */
 export const MAX_WAIT_MS = 30_000;
 export const AGENT_BODY_LIMIT = 1024 * 1024;
+/** Most queues one agent may declare, and most entries in an analysis list: a 1 MiB body
+ *  could otherwise carry half a million empty entries. */
+export const MAX_PRINTERS = 10_000;
+export const MAX_LIST = 10_000;
+
+function bounded<T>(list: T[] | null | undefined, max: number, what: string): T[] {
+  const l = list ?? [];
+  if (l.length > max) throw new PrintgateError('INVALID_ARGUMENT', `${what}: at most ${max} entries`);
+  return l;
+}
 
 interface CallContext {
   readonly printgate: AppContext;
@@ -60,9 +70,9 @@ function analysis(x: printgate.v1.Analysis.$Properties | null | undefined): S.An
   return {
     format: a.format ?? '', pagesKnown: a.pagesKnown ?? false, pages: a.pages ?? 0, colorKnown: a.colorKnown ?? false,
     colorPages: a.colorPages ?? 0, colorPageNumbers: a.colorPageNumbers ?? [], copies: a.copies ?? 0,
-    duplex: a.duplex ?? false, media: a.media ?? [], method: a.method ?? '', warnings: a.warnings ?? [],
-    recovered: a.recovered ?? false,
-    mediaPages: (a.mediaPages ?? []).map((m) => ({ media: m.media ?? '', pages: m.pages ?? 0, colorPages: m.colorPages ?? 0 })),
+    duplex: a.duplex ?? false, media: bounded(a.media, MAX_LIST, 'analysis.media'), method: a.method ?? '',
+    warnings: bounded(a.warnings, MAX_LIST, 'analysis.warnings'), recovered: a.recovered ?? false,
+    mediaPages: bounded(a.mediaPages, MAX_LIST, 'analysis.media_pages').map((m) => ({ media: m.media ?? '', pages: m.pages ?? 0, colorPages: m.colorPages ?? 0 })),
   };
 }
 
@@ -85,7 +95,7 @@ export const METHODS: Readonly<Record<string, Method<unknown, unknown>>> = {
     async call({ printgate, agent }, m) {
       const r = await printgate.service.registerAgent(agent, {
         hostname: m.hostname, version: m.version, platform: m.platform,
-        printers: m.printers.map((p) => ({ queue: p.queue ?? '', description: p.description ?? '', deviceUri: p.deviceUri ?? '' })),
+        printers: bounded(m.printers, MAX_PRINTERS, 'printers').map((p) => ({ queue: p.queue ?? '', description: p.description ?? '', deviceUri: p.deviceUri ?? '' })),
       });
       return { agent: r.agent, serverTimeMs: r.serverTimeMs, printers: r.printers.map(policy), heartbeatIntervalMs: r.heartbeatIntervalMs };
     },

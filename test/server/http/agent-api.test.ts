@@ -124,6 +124,13 @@ t.test('bad input: the right code and status, nothing written', async (t) => {
   t.equal(unknownJob.status, 404);
   t.equal(unknownJob.error!.code, 'UNKNOWN_JOB');
 
+  const flood = Buffer.alloc(1024 * 1024 - 16);
+  for (let i = 0; i + 1 < flood.length; i += 2) { flood[i] = 0x22; flood[i + 1] = 0; }
+  const tooMany = await post('register', CONTENT_TYPE_PROTOBUF, flood);
+  t.equal(tooMany.statusCode, 400, 'half a million empty printers in one register');
+  t.equal(pb.ErrorBody.decode(tooMany.rawPayload).code, 'INVALID_ARGUMENT');
+  t.equal((await h.admin('GET', '/printers')).json().items.length, 1, 'no printer was added');
+
   const wrongToken = await h.agent('authorize', job('alice', 'k9'), pb.AuthorizeResponse, 'pgt_wrong');
   t.equal(wrongToken.status, 401);
   t.equal(wrongToken.error!.code, 'INVALID_TOKEN');
