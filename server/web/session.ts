@@ -99,8 +99,10 @@ function sameText(a: string, b: string): boolean {
 /** preHandler: a mutation made with a session must carry the session's CSRF token. */
 export async function checkCsrf(request: FastifyRequest): Promise<void> {
   if (request.method === 'GET' || request.method === 'HEAD') return;
+  // The log-in forms (the only anonymous mutations) check their own double-submit token.
+  if (request.routeOptions.config.auth === 'anonymous') return;
   const session = request.webSession;
-  if (!session) return; // anonymous routes (log-in) check their own token; bearer tokens need none
+  if (!session) return; // bearer tokens carry no ambient credential
   const body = request.body as Record<string, unknown> | null | undefined;
   const sent = request.headers['x-csrf-token'] ?? (body && typeof body._csrf === 'string' ? body._csrf : undefined);
   if (typeof sent !== 'string' || !sameText(sent, session.csrf)) throw new PrintgateError('CSRF_FAILED');
