@@ -102,6 +102,11 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
     this.client.close();
   }
 
+  /** What the adapter is tracking right now (for status output and tests). */
+  activity(): { held: number; inFlight: number; polling: boolean } {
+    return { held: this.held.size, inFlight: this.inFlight.size, polling: this.pollTimer !== undefined };
+  }
+
   // ------------------------------------------------------------------ detection
 
   private onSpoolEvent(e: SpoolEvent): void {
@@ -192,6 +197,8 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
     }
     const state = attrs ? finalState(attrs) : 'cancelled';
     if (!state) return false;
+    // Another check (poll, unlink, sweep) may have reported it while we waited for CUPS.
+    if (!this.held.has(jobId) && !this.inFlight.has(jobId)) return true;
     this.held.delete(jobId);
     this.inFlight.delete(jobId);
     this.done.add(jobId);

@@ -276,12 +276,15 @@ t.test('the gate on a real CUPS', { skip }, async (t) => {
   });
 
   t.test('an idle spooler costs no CPU (no polling while nothing prints)', async (t) => {
-    await sleep(300); // let the last released job's poll finish
+    // Released jobs are polled until they end; then nothing runs.
+    await until(() => (sp.activity().inFlight === 0 ? true : undefined), 15_000);
+    await sleep(200);
+    t.equal(sp.activity().polling, false, 'no poll timer once nothing prints');
     const before = process.cpuUsage();
     await sleep(1000);
     const used = process.cpuUsage(before);
     const ms = (used.user + used.system) / 1000;
-    t.ok(ms < 20, `${ms.toFixed(1)} ms of CPU in 1 s idle`);
+    t.ok(ms < 30, `${ms.toFixed(1)} ms of CPU in 1 s idle`);
   });
 
   t.test('a job the user cancels while held is reported as cancelled', async (t) => {
