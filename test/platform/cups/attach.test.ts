@@ -115,11 +115,17 @@ t.test('attach and detach through the CLI', { skip }, async (t) => {
   t.same(view(await ops.getPrinter(admin, 'lab', SNAPSHOT)), stoppedBefore, 'stopped with its message, as before');
 
   // A queue without a PPD (raw, deprecated but still found) gets a release queue without one.
+  // Done over the local socket, as on a print server by default (PeerCred as root).
   await rig.exec('lpadmin', ['-p', 'raw', '-E', '-v', rig.printerUri]);
-  const raw = await cli('attach', 'raw');
-  t.equal(raw.code, 0, `raw queue attached ${raw.err}`);
+  const overSocket = (...args: string[]) => run(process.execPath, [BIN, 'cups', ...args], { env: { ...env, CUPS_SERVER: rig.socketPath, CUPS_STATEDIR: join(rig.base, 'nowhere') } }).then(
+    (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
+  );
+  const raw = await overSocket('attach', 'raw');
+  t.equal(raw.code, 0, `raw queue attached over the socket ${raw.err}`);
+  t.match(raw.out, /cupsd\.conf: added the policies/, 'cupsd.conf edited over the socket');
   t.match(raw.out, /created the release queue raw\.printgate \(device [^,]+, no PPD/, 'a raw queue gets a raw release queue');
-  t.equal((await cli('detach', 'raw')).code, 0, 'and is detached');
+  t.equal((await overSocket('detach', 'raw')).code, 0, 'and is detached');
 
   // Without the local certificate (a plain user), CUPS refuses and we say so.
   const plain = await run(process.execPath, [BIN, 'cups', 'attach', 'lab'], { env: { ...env, ...rig.userEnv } }).then(() => ({ code: 0, err: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, err: e.stderr }));
