@@ -152,6 +152,9 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
       const st = await stat(path).catch(() => undefined);
       if (st) documents.push({ path, size: st.size });
     }
+    if (documents.length === 0) {
+      this.emit('warning', new PrintgateError('SPOOLER_ERROR', `job ${jobId} has no document in ${this.spoolDir} (is this cupsd's RequestRoot? see --cups-spool-dir)`, { jobId, spoolDir: this.spoolDir }));
+    }
     return toJobArrived(attrs, documents);
   }
 

@@ -342,8 +342,11 @@ t.test('kept job files: no free reprint by Restart-Job; the sweep notices cancel
   const blindRec = recorder(blind);
   await blind.start();
   const missed = await rig.lp(['-d', 'lab', one], 'alice');
+  const blindWarnings: Error[] = [];
+  blind.on('warning', (w) => blindWarnings.push(w));
   const swept = await blindRec.job(missed.jobId);
   t.equal(swept.job.user, 'alice', 'the sweep reported the job the watcher missed');
+  t.match(blindWarnings.map((w) => w.message), [/has no document in .*--cups-spool-dir/], 'and warned that the spool directory looks wrong');
   await sleep(500);
   t.equal(blindRec.jobs.filter((j) => j.job.spoolerJobId === String(missed.jobId)).length, 1, 'once');
   await blind.close();
