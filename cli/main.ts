@@ -14,8 +14,9 @@ export interface SubCommand {
 export const COMMANDS: readonly SubCommand[] = [
   { name: 'agent', summary: 'Run the print provider on a CUPS print server', load: () => import('../agent/cli.ts') },
   { name: 'analyze', summary: 'Count pages and colour pages of spool files', load: () => import('../agent/analysis/cli.ts') },
+  { name: 'client', summary: 'The user client in a terminal: balance, warnings, answers to held jobs', load: () => import('./client.ts') },
   { name: 'cmd', summary: 'Administer a running server (PaperCut\'s server-command)', load: () => import('./cmd/cli.ts') },
-  { name: 'cups', summary: 'Put a CUPS queue under printgate (attach) or give it back (detach)', load: () => import('../platform/cups/cli.ts') },
+  { name: 'cups', summary: 'Put a CUPS queue under printgate (attach), give it back (detach), or list (status)', load: () => import('../platform/cups/cli.ts') },
   { name: 'replay', summary: 'Replay spool files through a server as a print provider would', load: () => import('../agent/replay.ts') },
   { name: 'server', summary: 'Run the application server (agent API, admin API)', load: () => import('../server/cli.ts') },
 ];

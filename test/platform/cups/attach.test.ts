@@ -67,6 +67,9 @@ t.test('attach and detach through the CLI', { skip }, async (t) => {
   t.same(rq['printer-is-shared'], [false]);
   t.same(rq['printer-make-and-model'], before['printer-make-and-model'], 'same PPD');
 
+  const st = await cli('status');
+  t.equal(st.out, 'lab: under printgate, gate closed, 0 job(s) waiting, lab.printgate ready\n', 'status');
+
   const second = await cli('attach', 'lab');
   t.equal(second.code, 0);
   t.equal(second.out, 'lab is already attached to printgate; nothing to change\n', 'idempotent');
@@ -95,6 +98,7 @@ t.test('attach and detach through the CLI', { skip }, async (t) => {
   t.equal(await readFile(confPath, 'utf8'), confBefore, 'cupsd.conf is byte for byte as before');
   t.equal(await ops.findPrinter(admin, 'lab.printgate', ['printer-name']), undefined, 'no release queue left');
 
+  t.equal((await cli('status')).out, 'lab: not under printgate\n', 'status after detach');
   const again = await cli('detach', 'lab');
   t.equal(again.code, 0);
   t.equal(again.out, 'lab is not attached to printgate; nothing to change\n');
