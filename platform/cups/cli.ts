@@ -1,8 +1,8 @@
-// `printgate cups attach|detach QUEUE`: the administrator's command to put a CUPS queue
-// behind printgate's gate and to give it back. Like lpadmin it talks to CUPS_SERVER (or
-// the local socket) and authenticates with the local certificate in CUPS_STATEDIR, so it
-// runs as root on the print server. Prints one line per change; "nothing to change" when
-// run again.
+// `printgate cups attach|detach QUEUE` and `status`: the administrator's command to put a
+// CUPS queue behind printgate's gate, give it back, and see which queues are gated. Like
+// lpadmin it talks to CUPS_SERVER (or the local socket) and authenticates with the local
+// certificate in CUPS_STATEDIR (or PeerCred on the socket), so it runs as root on the print
+// server. attach/detach print one line per change; "nothing to change" when run again.
 
 import { EXIT_OK, parseCommandArgs, runCommand, UsageError } from '../../cli/usage.ts';
 import { CupsClient } from './client.ts';
