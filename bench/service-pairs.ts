@@ -16,6 +16,7 @@ const agents = [];
 for (let i = 0; i < n; i++) agents.push(await s.authenticateAgent((await s.createAgent(`bench${Date.now()}-${i}`)).token));
 const users: string[] = [];
 for (let i = 0; i < 100; i++) users.push((await s.createUser({ name: `bench-user-${Date.now()}-${i}`, balanceMinor: 1_000_000_000 }, 'bench')).name);
+const cpu0 = process.cpuUsage();
 const deadline = performance.now() + Number(values.seconds) * 1000;
 let pairs = 0;
 const lat: number[] = [];
@@ -34,7 +35,8 @@ await Promise.all(agents.map(async (agent, a) => {
   }
 }));
 lat.sort((x, y) => x - y);
-console.log(`${values.db?.startsWith('postgres') ? 'postgres' : 'sqlite'}: ${(pairs / Number(values.seconds)).toFixed(0)} pairs/s with ${n} agents; pair p50 ${lat[Math.floor(lat.length / 2)]!.toFixed(2)} ms, p99 ${lat[Math.floor(lat.length * 0.99)]!.toFixed(2)} ms`);
+const cpu = process.cpuUsage(cpu0);
+console.log(`${values.db?.startsWith('postgres') ? 'postgres' : 'sqlite'}: ${(pairs / Number(values.seconds)).toFixed(0)} pairs/s with ${n} agents; pair p50 ${lat[Math.floor(lat.length / 2)]!.toFixed(2)} ms, p99 ${lat[Math.floor(lat.length * 0.99)]!.toFixed(2)} ms; ${pairs} pairs, this process ${((cpu.user + cpu.system) / pairs).toFixed(0)} µs CPU per pair`);
 console.log('ledger ok:', (await s.checkLedger()).ok);
 
 await s.close();

@@ -236,6 +236,10 @@ export async function complete(core: Core, auth: AgentAuth, agent: AgentIdentity
 
   const key = checkKey(input.idempotencyKey);
   const hash = requestHash(input);
+  if (core.db.dialect.engine === 'postgres') {
+    const fast = await completeInOneStatement(core, agent, id, input.outcome, printed, key, hash);
+    if (fast) return fast;
+  }
 
   return core.db.transaction(async (tx) => {
     const now = core.clock();
@@ -256,7 +260,7 @@ export async function complete(core: Core, auth: AgentAuth, agent: AgentIdentity
       cost = from === 'printed' ? Number(job.cost) : 0;
     } else if (next === 'printed') {
       cost = settleCost(Number(job.cost), Number(job.impressions), printed);
-      const g = await tx.run("UPDATE jobs SET status = 'printed', cost = ?, reserved = 0, completed_at = ?, complete_key = ?, complete_hash = ? WHERE id = ? AND status = 'authorized'", [cost, now, key, hash, id]);
+      const g = await tx.run("UPDATE jobs SET status = 'printed', cost = ?, completed_at = ?, complete_key = ?, complete_hash = ? WHERE id = ? AND status = 'authorized'", [cost, now, key, hash, id]);
       if (g.changes !== 1) throw new PrintgateError('CONFLICT', 'the job changed concurrently; retry');
       if (accountId !== null) {
         // Release the reservation and charge in one statement; the ledger row with it
@@ -276,13 +280,46 @@ export async function complete(core: Core, auth: AgentAuth, agent: AgentIdentity
         return completeAnswer(id, cost, acc);
       }
     } else {
-      const g = await tx.run('UPDATE jobs SET status = ?, cost = 0, reserved = 0, completed_at = ?, complete_key = ?, complete_hash = ? WHERE id = ? AND status = ?', [next, now, key, hash, id, from]);
+      const g = await tx.run('UPDATE jobs SET status = ?, cost = 0, completed_at = ?, complete_key = ?, complete_hash = ? WHERE id = ? AND status = ?', [next, now, key, hash, id, from]);
       if (g.changes !== 1) throw new PrintgateError('CONFLICT', 'the job changed concurrently; retry');
       if (accountId !== null && Number(job.reserved) !== 0) await tx.run('UPDATE accounts SET reserved = reserved - ? WHERE id = ?', [Number(job.reserved), accountId]);
     }
     const acc = accountId === null ? undefined : await tx.get<Record<string, unknown>>('SELECT name, balance, reserved, overdraft FROM accounts WHERE id = ?', [accountId]);
     return completeAnswer(id, cost, acc);
   });
+}
+
+/**
+ * PostgreSQL: the common case of complete (an authorized job, first attempt) as ONE
+ * statement: the job's state change, the reservation's release, the charge and its ledger
+ * row, atomically (data-modifying CTEs). The settlement is pricing.ts's settleCost in SQL
+ * (the same suite checks both engines). Anything else (a retry, a held or unknown job)
+ * returns null and takes the transaction path.
+ */
+async function completeInOneStatement(core: Core, agent: AgentIdentity, id: number, outcome: string, printed: number, key: string, hash: string): Promise<CompleteResult | null> {
+  const status = outcome === 'PRINTED' ? 'printed' : outcome === 'CANCELLED' ? 'cancelled' : 'failed';
+  const now = core.clock();
+  const r = await core.db.get<Record<string, unknown>>(
+    `WITH j AS (
+       UPDATE jobs SET status = ?, completed_at = ?, complete_key = ?, complete_hash = ?,
+         cost = CASE WHEN ? <> 'printed' THEN 0
+                     WHEN ? > 0 AND impressions > 0 AND ? < impressions
+                       THEN CAST(FLOOR((CAST(cost AS NUMERIC) * ? * 2 + impressions) / (2 * impressions)) AS BIGINT)
+                     ELSE cost END
+       WHERE id = ? AND agent_id = ? AND status = 'authorized'
+       RETURNING id, account_id, reserved, cost),
+     a AS (
+       UPDATE accounts SET reserved = accounts.reserved - j.reserved, balance = accounts.balance - j.cost
+       FROM j WHERE accounts.id = j.account_id
+       RETURNING accounts.id, accounts.name, accounts.balance, accounts.reserved, accounts.overdraft),
+     t AS (
+       INSERT INTO transactions (account_id, amount, balance_after, kind, comment, actor, job_id, created_at)
+       SELECT a.id, -j.cost, a.balance, 'settle', 'job ' || j.id, ?, j.id, ? FROM a, j WHERE j.cost <> 0
+       RETURNING id)
+     SELECT j.cost, a.name, a.balance, a.reserved, a.overdraft FROM j LEFT JOIN a ON true`,
+    [status, now, key, hash, status, printed, printed, printed, id, agent.id, `agent:${agent.name}`, now]);
+  if (!r) return null;
+  return completeAnswer(id, Number(r.cost), r.name === null ? undefined : r);
 }
 
 function completeAnswer(id: number, cost: Minor, acc: Record<string, unknown> | undefined): CompleteResult {

@@ -223,6 +223,7 @@ export interface BalanceInfo {
   user: string;
   account: string;
   balanceMinor: Minor;
+  /** Amount reserved at authorization (counted against the account while authorized). */
   reservedMinor: Minor;
   /** balance − reserved + overdraft */
   availableMinor: Minor;
@@ -378,6 +379,7 @@ export interface Job {
   colorImpressions: number;
   sheets: number;
   costMinor: Minor;                // final charge once printed; estimate before
+  /** Amount reserved at authorization (counted against the account while authorized). */
   reservedMinor: Minor;
   refundedMinor: Minor;
   decision: Decision;
