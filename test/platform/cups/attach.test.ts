@@ -31,7 +31,7 @@ t.test('cupsd.conf edits add and remove exactly the marked block', async (t) => 
   t.notOk(hasPolicy('<Policy printgate-release>', GATE_POLICY), 'names are matched whole');
 });
 
-const SNAPSHOT = ['printer-op-policy', 'printer-state', 'printer-state-message', 'printer-is-accepting-jobs', 'printer-is-shared', 'device-uri', 'printer-info', 'printer-location', 'printer-make-and-model'];
+const SNAPSHOT = ['printer-op-policy', 'printer-state', 'printer-state-reasons', 'job-sheets-default', 'printer-error-policy', 'requesting-user-name-allowed', 'requesting-user-name-denied', 'printer-uri-supported', 'printer-state-message', 'printer-is-accepting-jobs', 'printer-is-shared', 'device-uri', 'printer-info', 'printer-location', 'printer-make-and-model'];
 const view = (attrs: IppAttribute[]) => Object.fromEntries(attrs.filter((x) => SNAPSHOT.includes(x.name)).map((x) => [x.name, x.values.map((v) => v.value)]));
 
 t.test('attach and detach through the CLI', { skip }, async (t) => {
