@@ -223,7 +223,7 @@ export interface BalanceInfo {
   user: string;
   account: string;
   balanceMinor: Minor;
-  /** Amount reserved at authorization (counted against the account while authorized). */
+  /** Held for authorized jobs not yet completed. */
   reservedMinor: Minor;
   /** balance − reserved + overdraft */
   availableMinor: Minor;
