@@ -154,9 +154,18 @@ export async function attach(ctx: AttachContext, queue: string): Promise<AttachR
       a.name('printer-op-policy', RELEASE_POLICY),
     ], ppd);
     changes.push(`created the release queue ${rq} (device ${deviceUri}, ${ppd ? 'same PPD' : 'no PPD'}, not shared, policy ${RELEASE_POLICY})`);
-  } else if (str(existing, 'device-uri') !== deviceUri || str(existing, 'printer-op-policy') !== RELEASE_POLICY) {
-    await ops.addModifyPrinter(c, rq, [a.uri('device-uri', deviceUri), a.name('printer-op-policy', RELEASE_POLICY), a.boolean('printer-is-shared', false)]);
-    changes.push(`${rq}: device set to ${deviceUri}, policy ${RELEASE_POLICY}`);
+  } else {
+    // The queue may have changed since (new address, new driver or PPD options): follow it.
+    if (str(existing, 'device-uri') !== deviceUri || str(existing, 'printer-op-policy') !== RELEASE_POLICY) {
+      await ops.addModifyPrinter(c, rq, [a.uri('device-uri', deviceUri), a.name('printer-op-policy', RELEASE_POLICY), a.boolean('printer-is-shared', false)]);
+      changes.push(`${rq}: device set to ${deviceUri}, policy ${RELEASE_POLICY}`);
+    }
+    const ppd = await ops.getPpd(c, queue);
+    const rqPpd = await ops.getPpd(c, rq);
+    if (ppd && (!rqPpd || !Buffer.from(ppd).equals(Buffer.from(rqPpd)))) {
+      await ops.addModifyPrinter(c, rq, [], ppd);
+      changes.push(`${rq}: PPD updated from ${queue}`);
+    }
   }
   const rqNow = await printerOrFail(c, rq);
   if (num(rqNow, 'printer-state') === PrinterState.stopped) {

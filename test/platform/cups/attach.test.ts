@@ -75,6 +75,14 @@ t.test('attach and detach through the CLI', { skip }, async (t) => {
   t.equal(second.out, 'lab is already attached to printgate; nothing to change\n', 'idempotent');
   t.same(view(await ops.getPrinter(admin, 'lab', SNAPSHOT)), attached);
 
+  // The administrator changes the queue's driver options: attach again carries them over.
+  await rig.exec('lpadmin', ['-p', 'lab', '-o', 'ColorModel=Gray']);
+  const follow = await cli('attach', 'lab');
+  t.match(follow.out, /lab\.printgate: PPD updated from lab/, 'the release queue follows the PPD');
+  const ppdOf = async (q: string) => (await readFile(join(rig.serverRoot, 'ppd', `${q}.ppd`), 'utf8')).match(/^\*DefaultColorModel: .*$/m)?.[0];
+  t.equal(await ppdOf('lab.printgate'), await ppdOf('lab'));
+  t.equal((await cli('attach', 'lab')).out, 'lab is already attached to printgate; nothing to change\n', 'and then nothing more');
+
   // Someone started the gate by hand: attach puts it back.
   await ops.enablePrinter(admin, 'lab');
   const repair = await cli('attach', 'lab');
