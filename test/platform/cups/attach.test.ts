@@ -80,7 +80,8 @@ t.test('attach and detach through the CLI', { skip }, async (t) => {
   const follow = await cli('attach', 'lab');
   t.match(follow.out, /lab\.printgate: PPD updated from lab/, 'the release queue follows the PPD');
   const ppdOf = async (q: string) => (await readFile(join(rig.serverRoot, 'ppd', `${q}.ppd`), 'utf8')).match(/^\*DefaultColorModel: .*$/m)?.[0];
-  t.equal(await ppdOf('lab.printgate'), await ppdOf('lab'));
+  t.equal(await ppdOf('lab'), '*DefaultColorModel: Gray', 'the option is in the PPD');
+  t.equal(await ppdOf('lab.printgate'), '*DefaultColorModel: Gray', 'and in the release queue\'s');
   t.equal((await cli('attach', 'lab')).out, 'lab is already attached to printgate; nothing to change\n', 'and then nothing more');
 
   // Someone started the gate by hand: attach puts it back.
