@@ -34,8 +34,16 @@ forEachEngine(t, 'agents and users', async (t, ctx) => {
   await t.rejects(s.adjustUserBalance('ann', { amountMinor: 5, account: 'nope' }, 'admin'), { code: 'UNKNOWN_ACCOUNT' });
   await t.rejects(s.adjustUserBalance('zed', { amountMinor: 5 }, 'admin'), { code: 'UNKNOWN_USER' });
   await t.rejects(s.createUser({ name: '' }, 'admin'), { code: 'INVALID_ARGUMENT' });
+  // a balance pushed out of range is refused and nothing is written
+  await s.setUserBalance('ann', { balanceMinor: 9_000_000_000_000 }, 'admin');
+  await t.rejects(s.adjustUserBalance('ann', { amountMinor: 9_000_000_000_000 }, 'admin'), { code: 'INVALID_AMOUNT' });
+  await t.rejects(s.setUserBalance('ann', { balanceMinor: 1e14 }, 'admin'), { code: 'INVALID_AMOUNT' });
+  t.equal((await s.getBalance('ann')).balanceMinor, 9_000_000_000_000, 'unchanged');
+  await s.setUserBalance('ann', { balanceMinor: 2000 }, 'admin');
   const txs = await s.listTransactions({ user: 'ann' });
-  t.same(txs.items.map((x) => [x.kind, x.amountMinor, x.balanceAfterMinor, x.actor]), [['set', 1150, 2000, 'admin'], ['adjust', -150, 850, 'admin'], ['initial', 1000, 1000, 'admin']]);
+  t.same(txs.items.map((x) => [x.kind, x.amountMinor, x.balanceAfterMinor, x.actor]), [
+    ['set', -8_999_999_998_000, 2000, 'admin'], ['set', 8_999_999_998_000, 9_000_000_000_000, 'admin'],
+    ['set', 1150, 2000, 'admin'], ['adjust', -150, 850, 'admin'], ['initial', 1000, 1000, 'admin']], 'the refused changes left no rows');
   const b = await s.getBalance('ann');
   t.same([b.balanceMinor, b.availableMinor], [2000, 2000]);
 
