@@ -308,8 +308,14 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
     if (num(attrs, 'job-state') === JobState.pendingHeld) set.push(a.keyword('job-hold-until', 'no-hold'));
     try {
       if (set.length > 0) await ops.setJobAttributes(this.client, id, set);
+    } catch (err) {
+      return outcomeOf(err, id);
+    }
+    try {
       await ops.moveJob(this.client, id, releaseQueueName(job.queue));
     } catch (err) {
+      // The job existed a moment ago: "not found" now means the release queue is missing.
+      if (isNotFound(err)) return failed('refused', `the release queue ${releaseQueueName(job.queue)} is missing: run printgate cups attach ${job.queue}`);
       return outcomeOf(err, id);
     }
     this.held.delete(id);

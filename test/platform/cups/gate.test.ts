@@ -370,6 +370,14 @@ t.test('kept job files: no free reprint by Restart-Job; the sweep notices cancel
   t.equal((await rig.receivedJobs()).length, 3, 'nothing printed after the restart either');
   t.same(await sp.release(restarted), { ok: true }, 'release works with the new certificate');
   await rig.waitForReceived(4);
+
+  // Someone deleted the release queue: release says so, and the job stays at the gate.
+  await waitState(admin, Number(restarted.spoolerJobId), JobState.completed);
+  await rig.exec('lpadmin', ['-x', 'lab.printgate']);
+  const orphan = await rig.lp(['-d', 'lab', one], 'alice');
+  const { job: orphanJob } = await rec.job(orphan.jobId);
+  t.same(await sp.release(orphanJob), { ok: false, reason: 'refused', message: 'the release queue lab.printgate is missing: run printgate cups attach lab' });
+  t.match(await sp.jobStatus(orphanJob), { ok: true, stage: 'held' }, 'still waiting at the gate');
 });
 
 async function waitState(c: CupsClient, jobId: number, state: number): Promise<void> {
