@@ -1,11 +1,13 @@
-// The SQLite engine (node:sqlite, synchronous). One connection per process, in WAL mode,
-// with a busy timeout so several processes can share the file. Because every call is
-// synchronous, a statement run while no transaction is open cannot interleave with
-// anything and runs at once; while a transaction is open (it awaits between statements),
-// other calls queue behind it, so nothing ever reads another caller's uncommitted rows.
-// Prepared statements are cached by SQL text.
+// The SQLite engine (node:sqlite, synchronous). One connection per process, in WAL mode;
+// several processes can share the file (a busy write lock is waited for asynchronously).
+// Because every call is synchronous, a statement run while no transaction is open cannot
+// interleave with anything and runs at once; while a transaction is open (it awaits
+// between statements), other calls queue behind it, so nothing ever reads another
+// caller's uncommitted rows. Transactions waiting at the same time are group-committed
+// (see transaction()). Prepared statements are cached by SQL text.
 //
-// Durability: a transaction acknowledged to a caller is in the WAL file. With
+// Durability: a transaction acknowledged to a caller is in the WAL file (acknowledged only
+// after its group's COMMIT). With
 // synchronous=NORMAL (our default) it survives a crash or kill -9 of the process (the OS
 // still writes it) but the last transactions may be lost on power loss or an OS crash;
 // with synchronous=FULL (PRINTGATE_SQLITE_SYNC=full) the WAL is fsynced at every commit and
@@ -27,6 +29,8 @@ export interface SqliteOptions {
 }
 
 const CHECKPOINT_MS = 250;
+/** Most transactions committed together (see transaction()). */
+const MAX_BATCH = 256;
 /** The worker: a PASSIVE checkpoint every CHECKPOINT_MS (never blocks writers or readers). */
 const CHECKPOINTER = `
 const { DatabaseSync } = require('node:sqlite');
@@ -131,21 +135,61 @@ export class SqliteStorage implements Storage {
     return this.#whenIdle(() => ({ changes: Number(this.#stmt(sql).run(...params).changes) }));
   }
 
+  /**
+   * Group commit: transactions that queue up while one is running share the next SQLite
+   * transaction, each inside its own SAVEPOINT (so each still commits or rolls back as a
+   * whole), and are acknowledged together after the one COMMIT. Under load this writes a
+   * shared page (the account, the tail of the job log, index pages) once per batch rather
+   * than once per operation; alone, a transaction runs in a batch of one, without delay.
+   */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.#exclusive(async () => {
-      if (this.#closed) throw new Error('storage is closed');
+    if (this.#closed) return Promise.reject(new Error('storage is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.#batch.push({ fn: fn as (tx: Queryable) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#batchScheduled) {
+        this.#batchScheduled = true;
+        void this.#exclusive(() => this.#runBatch());
+      }
+    });
+  }
+
+  #batch: Array<{ fn: (tx: Queryable) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
+  #batchScheduled = false;
+
+  async #runBatch(): Promise<void> {
+    const items = this.#batch.splice(0, MAX_BATCH);
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
       await this.#retryBusy(() => this.#db.exec('BEGIN IMMEDIATE'));
       this.#inTransaction = true;
-      try {
-        const result = await fn(this.#direct);
-        this.#db.exec('COMMIT');
-        return result;
-      } catch (e) {
-        if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-        throw e;
-      } finally {
-        this.#inTransaction = false;
+      for (const item of items) {
+        this.#db.exec('SAVEPOINT op');
+        try {
+          const value = await item.fn(this.#direct);
+          this.#db.exec('RELEASE op');
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          this.#db.exec('ROLLBACK TO op');
+          this.#db.exec('RELEASE op');
+          outcomes.push({ ok: false, error });
+        }
       }
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      // BEGIN, a savepoint or COMMIT failed: nothing of this batch is kept.
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      outcomes.length = 0;
+      for (let i = 0; i < items.length; i++) outcomes.push({ ok: false, error });
+    } finally {
+      this.#inTransaction = false;
+      // Later arrivals form the next batch, behind whatever else queued meanwhile.
+      if (this.#batch.length > 0) void this.#exclusive(() => this.#runBatch());
+      else this.#batchScheduled = false;
+    }
+    items.forEach((item, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) item.resolve(o.value);
+      else item.reject(o.error);
     });
   }
 
