@@ -10,6 +10,7 @@ import { PRINTER_COMMANDS } from './printers.ts';
 import { SYSTEM_COMMANDS } from './system.ts';
 import { checkArgs, createOutput, str, type CmdDef } from './types.ts';
 import { USER_COMMANDS } from './users.ts';
+import { WEB_COMMANDS } from './web.ts';
 
 const GLOBAL_OPTIONS: OptionSpecs = {
   server: { type: 'string', value: 'URL', help: `the server (PRINTGATE_SERVER, default ${DEFAULT_SERVER})` },
@@ -24,6 +25,7 @@ const GROUPS: ReadonlyArray<readonly [string, readonly CmdDef[]]> = [
   ['groups and shared accounts', GROUP_COMMANDS],
   ['printers', PRINTER_COMMANDS],
   ['server', SYSTEM_COMMANDS],
+  ['web log-ins', WEB_COMMANDS],
 ];
 
 export const SUB_COMMANDS: readonly CmdDef[] = GROUPS.flatMap(([, defs]) => defs);
