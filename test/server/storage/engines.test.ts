@@ -61,6 +61,22 @@ forEachEngine(t, 'storage', async (t, { db }) => {
   const after = await s.get<{ reserved: number }>('SELECT reserved FROM accounts WHERE id = ?', [a!.id]);
   t.equal(after!.reserved, 99);
 
+  // concurrent transactions (group-committed on SQLite): each commits or rolls back alone
+  const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => s.transaction(async (tx) => {
+    await tx.run('INSERT INTO users (name, created_at) VALUES (?, ?)', [`batch${i}`, i]);
+    await tx.run('UPDATE accounts SET balance = balance + 1 WHERE id = ?', [a!.id]);
+    if (i % 3 === 0) throw new Error(`fail ${i}`);
+    return i;
+  })));
+  t.equal(outcomes.filter((o) => o.status === 'rejected').length, 10);
+  const kept = await s.all<{ name: string }>("SELECT name FROM users WHERE name LIKE 'batch%'");
+  t.same(kept.map((r) => r.name).sort(), Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `batch${i}`).sort());
+  t.equal((await s.get<{ balance: number }>('SELECT balance FROM accounts WHERE id = ?', [a!.id]))!.balance, 120, 'only the 20 that succeeded moved the balance');
+  // a unique violation inside one transaction does not spoil the others
+  const dup = await Promise.allSettled([1, 2, 3].map((i) => s.transaction((tx) => tx.run('INSERT INTO users (name, created_at) VALUES (?, ?)', [i === 2 ? 'ann' : `dup${i}`, i]))));
+  t.same(dup.map((d) => d.status), ['fulfilled', 'rejected', 'fulfilled']);
+  t.ok(s.isUniqueViolation((dup[1] as PromiseRejectedResult).reason));
+
   // reads wait for an open transaction instead of seeing its uncommitted rows
   let release!: () => void;
   const gate = new Promise<void>((r) => { release = r; });
