@@ -344,7 +344,7 @@ export class ColourAnalyser {
     const key = ref?.num;
     const hit = key !== undefined ? this.imageCache.get(key) : undefined;
     if (hit !== undefined) return hit;
-    const v = await imageIsColour(this.doc, s.dict, () => this.doc.rawStream(s), res, s.start);
+    const v = await imageIsColour(this.doc, s.dict, () => this.doc.rawStream(s), res, s.start, () => this.doc.rawChunks(s));
     if (key !== undefined) this.imageCache.set(key, v);
     return v;
   }

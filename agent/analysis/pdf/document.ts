@@ -17,6 +17,8 @@ import { XrefTable } from './xreftable.ts';
 const CACHE_MAX = 4000;
 const OBJSTM_MAX = 64;
 const OBJSTM_BYTES = 16 * 1024 * 1024;
+/** Read size for streams inflated as they are read (large images). */
+const RAW_CHUNK = 256 * 1024;
 
 interface ObjStm {
   data: Uint8Array;
@@ -351,12 +353,42 @@ export class PdfDocument {
       if (!this.decryptor) throw new AnalysisError('ANALYSIS_ENCRYPTED', 'stream is encrypted with a user password', s.start);
       if (!isIdentityCrypt(s.dict)) raw = this.decryptor.decryptStream(raw, s.num, s.gen);
     }
-    // Filter parameters may be indirect; resolve the few that matter.
+    await this.resolveFilterEntries(s);
+    return raw;
+  }
+
+  /** Filter parameters may be indirect; resolve the few that matter. */
+  private async resolveFilterEntries(s: PdfStream): Promise<void> {
     for (const k of ['Filter', 'DecodeParms', 'Length']) {
       const v = s.dict.get(k);
       if (v instanceof PdfRef) s.dict.map.set(k, (await this.resolve(v)) ?? null);
     }
-    return raw;
+  }
+
+  /**
+   * The stored bytes of an unencrypted stream as a series of chunks read straight from the
+   * file into one reused buffer (a chunk is valid until the next call; undefined at the
+   * end), so a 100 MB image costs 256 KiB of memory instead of 100 MB. undefined when the
+   * stream has to be decrypted (then rawStream reads it whole, within the buffer limit).
+   */
+  async rawChunks(s: PdfStream): Promise<(() => Promise<Uint8Array | undefined>) | undefined> {
+    if (this.encrypted || s.num < 0) return undefined;
+    await this.resolveFilterEntries(s);
+    const source = this.reader.source;
+    const end = Math.min(this.reader.size, s.start + s.length);
+    const buf = new Uint8Array(Math.max(1, Math.min(RAW_CHUNK, end - s.start)));
+    let pos = s.start;
+    return async () => {
+      if (pos >= end) return undefined;
+      this.budget(pos);
+      const want = buf.subarray(0, Math.min(buf.length, end - pos));
+      let got: number;
+      if (source.readInto) got = await source.readInto(pos, want);
+      else { const part = await source.read(pos, want.length); want.set(part); got = part.length; }
+      if (got <= 0) { pos = end; return undefined; }
+      pos += got;
+      return buf.subarray(0, got);
+    };
   }
 }
 

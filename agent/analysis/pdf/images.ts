@@ -1,11 +1,12 @@
 // Image colour: an image is colour iff one of its pixels is. Gray colour spaces (and
 // Black separations) decide without reading the data; an Indexed image whose palette has
 // no colour entry too. Otherwise the samples are decoded (Flate, LZW, ... with /Decode
-// applied) and scanned until the first colour pixel; Flate images are inflated as a
-// stream and dropped at the first colour row, so a large photo costs little time and
-// memory. JPEG (DCTDecode) data is not fully decoded: one component is gray, and for three
-// or four the DC coefficients (the 8x8 block averages) are read, see jpeg.ts. JPEG 2000
-// is judged by its component count.
+// applied) and scanned until the first colour pixel; large Flate images are read from
+// the file and inflated as a stream, and dropped at the first colour row, so a large
+// photo costs little time and its size does not show in memory. JPEG (DCTDecode) data is
+// not fully decoded: one component is gray, and for three or four the DC coefficients
+// (the 8x8 block averages) are read, see jpeg.ts. JPEG 2000 is judged by its component
+// count.
 // /SMask is ignored: a soft mask shapes, it does not colour.
 
 import { AnalysisError } from '../errors.ts';
@@ -15,13 +16,14 @@ import { decodeFilters, filterChain } from './filters.ts';
 import { jpegIsColour } from './jpeg.ts';
 import { indexOf } from './lexer.ts';
 import { numbersOf, numOf, type PdfDict } from './objects.ts';
-import { inflateChunks, PixelScanner, RowAssembler } from './pixels.ts';
+import { inflateChunks, PixelScanner, RowAssembler, type ChunkReader } from './pixels.ts';
 
 /** Decoded sizes above this are inflated as a stream. */
 const STREAM_ABOVE = 1 << 20;
 
 export async function imageIsColour(
   doc: PdfDocument, dict: PdfDict, getRaw: () => Promise<Uint8Array>, res: PdfDict | undefined, offset: number,
+  getChunks?: () => Promise<ChunkReader | undefined>,
 ): Promise<boolean> {
   const csObj = dict.get('ColorSpace');
   let cs: ColorSpace | undefined;
@@ -37,7 +39,6 @@ export async function imageIsColour(
     if (cs.neutral) return false;
     if (cs.kind === 'indexed' && !paletteHasColour(cs)) return false;
   }
-  const raw = await getRaw();
   const w = Math.max(0, Math.floor(numOf(await doc.resolve(dict.get('Width'))) ?? 0));
   const h = Math.max(0, Math.floor(numOf(await doc.resolve(dict.get('Height'))) ?? 0));
   const bpc = numOf(await doc.resolve(dict.get('BitsPerComponent'))) ?? 8;
@@ -58,14 +59,16 @@ export async function imageIsColour(
     const rows = new RowAssembler(scanner.rowBytes, pred);
     let found = false;
     let n = 0;
-    await inflateChunks(raw, (chunk) => {
+    // Read from the file piece by piece when the stream allows it (not encrypted).
+    const input = (await getChunks?.()) ?? (await getRaw());
+    await inflateChunks(input, (chunk) => {
       if ((++n & 15) === 0) doc.budget(offset);
       found = rows.push(chunk, (row) => rows.rows > h || scanner.row(row, 0));
       return found;
     });
     return found && rows.rows <= h;
   }
-  const decoded = decodeFilters(raw, dict, doc.limits.maxBufferBytes, offset);
+  const decoded = decodeFilters(await getRaw(), dict, doc.limits.maxBufferBytes, offset);
   if (decoded.codec === 'DCTDecode' || decoded.codec === 'DCT') {
     const verdict = jpegIsColour(decoded.data, offset);
     if (verdict === 'gray') return false;

@@ -154,11 +154,17 @@ export class RowAssembler {
   }
 }
 
+/** Hands out the next piece of compressed input (valid until the next call); undefined at the end. */
+export type ChunkReader = () => Promise<Uint8Array | undefined>;
+
 /**
- * Inflate `data` as a stream, handing chunks to `onChunk` until it returns true (then the
- * rest is never inflated). Damaged data ends the stream quietly: what came out counts.
+ * Inflate `input` (all of it, or read piece by piece) as a stream, handing the output to
+ * `onChunk` until it returns true: then the rest is neither read nor inflated. A piece is
+ * written only when the previous one has been inflated, so memory stays at one input
+ * piece and one output chunk whatever the stream's size. Damaged data ends the stream
+ * quietly: what came out counts.
  */
-export function inflateChunks(data: Uint8Array, onChunk: (chunk: Uint8Array) => boolean): Promise<void> {
+export function inflateChunks(input: Uint8Array | ChunkReader, onChunk: (chunk: Uint8Array) => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const z = zlib.createInflate({ finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize: 64 * 1024 });
     let done = false;
@@ -180,6 +186,16 @@ export function inflateChunks(data: Uint8Array, onChunk: (chunk: Uint8Array) => 
     z.on('end', () => finish());
     z.on('error', () => { z.destroy(); finish(); });
     z.on('close', () => finish());
-    z.end(data);
+    if (input instanceof Uint8Array) { z.end(input); return; }
+    const pump = async (): Promise<void> => {
+      while (!done) {
+        const piece = await input();
+        if (done) return;
+        if (piece === undefined || piece.length === 0) { z.end(); return; }
+        // The write callback runs once zlib has consumed the piece (its buffer is reused).
+        await new Promise<void>((res) => { z.write(piece, () => res()); });
+      }
+    };
+    pump().catch((e: unknown) => { z.destroy(); finish(e); });
   });
 }

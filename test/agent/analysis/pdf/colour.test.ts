@@ -161,6 +161,31 @@ t.test('a large Flate image is streamed, not held: beyond the buffer limit, with
   t.same(r.colorPageNumbers, [1], 'the colour pixel in the last row is found');
 });
 
+t.test('a large Flate image is read from the file piece by piece: stored bytes beyond the buffer limit', async (t) => {
+  // Random gray pixels (R = G = B) hardly compress: the stored stream is larger than the
+  // buffer limit, which reading it whole would refuse.
+  const W = 1000, H = 1000;
+  const make = (colourLast: boolean) => {
+    const raw = Buffer.alloc(W * H * 3);
+    let seed = 12345;
+    for (let i = 0; i < W * H; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      raw[3 * i] = raw[3 * i + 1] = raw[3 * i + 2] = seed >>> 24;
+    }
+    if (colourLast) raw[raw.length - 1] = raw[raw.length - 1]! ^ 0x80;
+    const img = deflateSync(raw);
+    const w = new PdfWriter();
+    w.add(Buffer.concat([Buffer.from(`<< /Type /XObject /Subtype /Image /Width ${W} /Height ${H} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /Length ${img.length} >>\nstream\n`), img, Buffer.from('\nendstream')]));
+    w.page({ content: 'q 100 0 0 100 0 0 cm /I Do Q', resources: '<< /XObject << /I 3 0 R >> >>' });
+    return { pdf: w.build(), stored: img.length };
+  };
+  const limits = { ...DEFAULT_LIMITS, maxBufferBytes: 1 << 20 };
+  const colour = make(true);
+  t.ok(colour.stored > limits.maxBufferBytes, 'the stored stream is larger than the buffer limit');
+  t.same((await pdfParser.analyze(new BufferSource(colour.pdf), { limits })).colorPageNumbers, [1], 'colour in the last pixel is found');
+  t.same((await pdfParser.analyze(new BufferSource(make(false).pdf), { limits })).colorPageNumbers, [], 'all gray: every row read, gray');
+});
+
 t.test('optional content as printed: /AS print usage overrides the default state', async (t) => {
   const w = new PdfWriter();
   const screen = w.add('<< /Type /OCG /Name (screen) /Usage << /Print << /PrintState /OFF >> >> >>');
