@@ -111,6 +111,7 @@ export async function openService(options: ServiceOptions): Promise<PrintService
     adjustSharedAccount: (name, input, actor) => shared.adjustSharedAccount(core, name, input, actor),
     grantSharedAccess: (name, access) => shared.grantSharedAccess(core, name, access),
     revokeSharedAccess: (name, access) => shared.revokeSharedAccess(core, name, access),
+    verifySharedAccountPin: (name, pin) => shared.verifySharedAccountPin(core, name, pin),
 
     listTransactions: (filter) => listTransactions(core, filter),
     refundJob: (jobId, input, actor) => refundJob(core, jobId, input, actor),

@@ -109,3 +109,10 @@ export async function revokeSharedAccess(core: Core, name: string, access: Acces
     await tx.run('DELETE FROM account_access WHERE account_id = ? AND user_id = ? AND group_id = ?', [acc.id, p.userId, p.groupId]);
   });
 }
+
+export async function verifySharedAccountPin(core: Core, name: string, pin: string): Promise<boolean> {
+  const r = await core.db.get<{ pin_hash: string | null }>("SELECT pin_hash FROM accounts WHERE kind = 'shared' AND name = ? AND deleted_at IS NULL", [name]);
+  if (!r) throw new PrintgateError('UNKNOWN_ACCOUNT', `unknown shared account "${name}"`);
+  if (r.pin_hash === null || typeof pin !== 'string' || pin.length === 0 || pin.length > 64) return false;
+  return verifyPin(pin, r.pin_hash);
+}

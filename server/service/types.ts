@@ -484,6 +484,8 @@ export interface PrintService {
   adjustSharedAccount(name: string, input: { amountMinor: Minor; comment?: string }, actor: Actor): Promise<BalanceChange>;
   grantSharedAccess(name: string, access: AccessInput): Promise<void>;
   revokeSharedAccess(name: string, access: AccessInput): Promise<void>;
+  /** Whether `pin` is the shared account's PIN (false when it has none). Constant time. */
+  verifySharedAccountPin(name: string, pin: string): Promise<boolean>;
 
   // ledger
   listTransactions(filter?: TransactionFilter): Promise<Page<Transaction>>;

@@ -374,6 +374,9 @@ forEachEngine(t, 'printers, settings, groups, quotas', async (t, ctx) => {
   const sh = await s.createSharedAccount({ name: 'dept', pin: '1234', balanceMinor: 300 }, 'admin');
   t.same([sh.balanceMinor, sh.hasPin, sh.restricted], [300, true, false]);
   await t.rejects(s.createSharedAccount({ name: 'dept' }, 'admin'), { code: 'ALREADY_EXISTS' });
+  t.ok(await s.verifySharedAccountPin('dept', '1234'));
+  t.notOk(await s.verifySharedAccountPin('dept', '1235'));
+  await t.rejects(s.verifySharedAccountPin('nope', '1234'), { code: 'UNKNOWN_ACCOUNT' });
   t.equal((await s.adjustSharedAccount('dept', { amountMinor: -50 }, 'admin')).balanceMinor, 250);
   await s.grantSharedAccess('dept', { user: 'sam' });
   await t.rejects(s.grantSharedAccess('dept', {}), { code: 'INVALID_ARGUMENT' });
