@@ -343,13 +343,15 @@ export class Pipeline {
     const changes = mode === 'online'
       ? releaseChanges(rec.job, { grayscale: Boolean(d?.forceGrayscale || ev?.forceGrayscale), duplex: Boolean(d?.forceDuplex || ev?.forceDuplex) })
       : undefined;
+    const t0 = performance.now();
     if (mode !== 'unlogged') {
       // Durable before the job is let through: a crash after this line never loses it.
       await this.o.journal.append({ t: 'release', key: rec.key, queue: rec.ref.queue, spoolerJobId: rec.ref.spoolerJobId, mode, ...(d?.jobId ? { jobId: d.jobId } : {}), at: this.o.clock() }, true);
     }
+    const t1 = performance.now();
     const out = await this.spoolerCall('release', rec, () => this.o.spooler.release(rec.ref, changes));
     if (out.ok || out.reason === 'not-held') {
-      this.o.log.info('released', { queue: rec.ref.queue, job: rec.ref.spoolerJobId, changes });
+      this.o.log.info('released', { queue: rec.ref.queue, job: rec.ref.spoolerJobId, changes, journalMs: Math.round(t1 - t0), spoolerMs: Math.round(performance.now() - t1) });
       return 'released';
     }
     return 'gone';

@@ -96,7 +96,7 @@ export class PolicyStore {
   }
 
   private serialise(): string {
-    const printers = [...this.byQueue.values()].sort((a, b) => a.queue.localeCompare(b.queue));
+    const printers = [...this.byQueue.values()].sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0)); // not localeCompare: ICU costs RSS
     return JSON.stringify({ agent: this.agent, printers });
   }
 

@@ -18,9 +18,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { startCupsRig } from '../test/helpers/cups-rig.ts';
-import { startServer, startAgent, rssBytes, cpuTicks } from '../test/helpers/agent-stack.ts';
+import { startServer, startAgent, rssBytes, cpuTicks, privateBytes } from '../test/helpers/agent-stack.ts';
 import { CupsClient } from '../platform/cups/client.ts';
-import { attach } from '../platform/cups/attach.ts';
+import { attach, releaseQueueName } from '../platform/cups/attach.ts';
+import { getJobs } from '../platform/cups/ops.ts';
 
 const { values } = parseArgs({
   options: {
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
   try {
     const admin = new CupsClient({ server: rig.env.CUPS_SERVER, stateDir: rig.env.CUPS_STATEDIR, user: 'root' });
     await attach({ client: admin, stateDir: join(rig.base, 'pgstate') }, 'lab');
-    admin.close();
+    stops.push(async () => admin.close());
 
     const server = await startServer(join(rig.base, 'server-data'));
     stops.unshift(() => server.stop());
@@ -66,7 +67,8 @@ async function main(): Promise<void> {
     await server.admin('POST', '/users', { name: 'alice', balance: '1000000.00' });
     const agent = await startAgent({
       server: server.url, token, stateDir: join(rig.base, 'agent-state'), spoolDir: rig.spoolDir, cupsEnv: rig.env, name: 'bench',
-      extra: ['--log-level', 'warn'], built: values.built,
+      built: values.built,
+      ...(process.env.BENCH_AGENT_NODE_OPTIONS ? { env: { NODE_OPTIONS: process.env.BENCH_AGENT_NODE_OPTIONS } } : {}),
     });
     stops.unshift(() => agent.stop());
     await server.admin('PUT', `/printers/${encodeURIComponent('bench/lab')}/cost`, { simple: '0.01' }).catch(() => undefined);
@@ -74,7 +76,19 @@ async function main(): Promise<void> {
     const file = join(rig.base, 'ten.pdf');
     await writeFile(file, await tenPages());
     let received = 0;
+    // Each job starts on an idle system: CUPS's ipp backend keeps a queue busy until the
+    // printer reports the previous job done, which would otherwise land in the next sample.
+    const idle = async () => {
+      const deadline = Date.now() + 30_000;
+      for (const q of ['open', 'lab', releaseQueueName('lab')]) {
+        while ((await getJobs(admin, q, 'not-completed', ['job-id'])).length > 0) {
+          if (Date.now() > deadline) throw new Error(`queue ${q} stays busy`);
+          await sleep(20);
+        }
+      }
+    };
     const once = async (queue: string): Promise<number> => {
+      await idle();
       await rig.lp(['-d', queue, file], 'alice');
       const returned = Date.now();
       const got = await rig.waitForReceived(received + 1, 30_000);
@@ -90,6 +104,9 @@ async function main(): Promise<void> {
     }
     const open = [...samples.open!].sort((a, b) => a - b);
     const lab = [...samples.lab!].sort((a, b) => a - b);
+    // Each printgate job ran right after a plain one: their difference is the added
+    // latency with the machine's drift in common.
+    const paired = samples.lab!.map((v, i) => v - samples.open![i]!).sort((a, b) => a - b);
 
     // Idle: let the last job's completion settle, then watch the agent do nothing.
     await sleep(3000);
@@ -98,6 +115,7 @@ async function main(): Promise<void> {
     await sleep(IDLE_S * 1000);
     const ticks = cpuTicks(agent.pid) - t0;
     const rssAfter = rssBytes(agent.pid);
+    const priv = privateBytes(agent.pid);
 
     const result = {
       jobs: JOBS,
@@ -105,8 +123,10 @@ async function main(): Promise<void> {
       plainCupsMs: { p50: percentile(open, 50), p99: percentile(open, 99) },
       printgateMs: { p50: percentile(lab, 50), p99: percentile(lab, 99) },
       addedMs: { p50: percentile(lab, 50) - percentile(open, 50), p99: percentile(lab, 99) - percentile(open, 99) },
+      addedPairedMs: { p50: percentile(paired, 50), p99: percentile(paired, 99) },
+      loadAverage: (await import('node:os')).loadavg()[0],
       agentRunsFrom: values.built ? 'dist (built)' : 'sources (type stripping)',
-      agentIdle: { rssMB: Math.round((Math.max(rss, rssAfter) / 1048576) * 10) / 10, cpuTicks: ticks, cpuSeconds: ticks / 100, overSeconds: IDLE_S },
+      agentIdle: { rssMB: Math.round((Math.max(rss, rssAfter) / 1048576) * 10) / 10, privateMB: Math.round((priv / 1048576) * 10) / 10, cpuTicks: ticks, cpuSeconds: ticks / 100, overSeconds: IDLE_S },
     };
     if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else {
@@ -115,8 +135,10 @@ async function main(): Promise<void> {
         `  plain CUPS   p50 ${result.plainCupsMs.p50} ms   p99 ${result.plainCupsMs.p99} ms`,
         `  printgate    p50 ${result.printgateMs.p50} ms   p99 ${result.printgateMs.p99} ms`,
         `  added        p50 ${result.addedMs.p50} ms   p99 ${result.addedMs.p99} ms   (targets: 25 / 100)`,
+        `  added/paired p50 ${result.addedPairedMs.p50} ms   p99 ${result.addedPairedMs.p99} ms   (per pair of consecutive jobs)`,
+        `  load average ${result.loadAverage.toFixed(2)} at the end (other work on the machine makes the figures noisy)`,
         `  agent from   ${result.agentRunsFrom}`,
-        `  agent idle   RSS ${result.agentIdle.rssMB} MB (target <= 80)   CPU ${result.agentIdle.cpuTicks} ticks over ${IDLE_S} s`,
+        `  agent idle   RSS ${result.agentIdle.rssMB} MB (target <= 80; private ${result.agentIdle.privateMB} MB, the rest is the shared node binary)   CPU ${result.agentIdle.cpuTicks} ticks over ${IDLE_S} s`,
         '',
       ].join('\n'));
     }

@@ -74,7 +74,8 @@ t.test('printgate end to end on a real CUPS', { skip }, async (t) => {
   /** Wait for the balance to reach `expected`, then make sure it stays there (no second charge). */
   const settlesAt = async (t: Test, expected: number, what: string) => {
     await until(`balance ${expected} (${what})`, async () => (await balance()) === expected, 30_000).catch(async (e) => {
-      t.comment(agent.output().slice(-4000));
+      t.comment(`agent: ${agent.output().slice(-6000)}`);
+      t.comment(`server: ${server.output().slice(-3000)}`);
       throw new Error(`${(e as Error).message}; balance is ${await balance()}`);
     });
     await sleep(1500);

@@ -110,6 +110,8 @@ export interface AgentProcOptions {
   extra?: string[];
   /** Run dist/ (after `npm run build`) rather than the TypeScript sources. */
   built?: boolean;
+  /** Extra environment for the agent process (e.g. NODE_OPTIONS). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Start `printgate agent` and wait until it logs "agent started". */
@@ -117,7 +119,7 @@ export async function startAgent(o: AgentProcOptions): Promise<Proc> {
   const proc = start([
     'agent', '--server', o.server, '--cups-spool-dir', o.spoolDir, '--state-dir', o.stateDir,
     '--name', o.name ?? 'rig-agent', ...(o.extra ?? []),
-  ], { ...o.cupsEnv, PRINTGATE_AGENT_TOKEN: o.token }, o.built);
+  ], { ...o.env, ...o.cupsEnv, PRINTGATE_AGENT_TOKEN: o.token }, o.built);
   const deadline = Date.now() + 20_000;
   while (!proc.output().includes('"agent started"')) {
     if (proc.child.exitCode !== null) throw new Error(`printgate agent exited: ${proc.output()}`);
@@ -139,4 +141,12 @@ export function cpuTicks(pid: number): number {
   // Fields after the command name (which may contain spaces) start after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+}
+
+/** Memory a process has to itself (Private_Clean + Private_Dirty from smaps_rollup), in bytes. */
+export function privateBytes(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  let kb = 0;
+  for (const m of text.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+) kB/gm)) kb += Number(m[1]);
+  return kb * 1024;
 }
