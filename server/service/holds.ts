@@ -16,6 +16,8 @@ import type { AgentIdentity, EventsResult, Job, JobEvent, JobEventKind } from '.
 import { jobIdNumber } from './util.ts';
 
 export const MAX_WAIT_MS = 30_000;
+/** Events an agent asking from seq 0 still gets. */
+export const PENDING_WINDOW_MS = 24 * 3600 * 1000;
 
 interface EventPayload {
   queue: string;
@@ -154,7 +156,9 @@ export async function pollEvents(core: Core, agent: AgentIdentity, afterSeq: num
   const wait = Math.max(0, Math.min(Number.isFinite(waitMs) ? waitMs : 0, MAX_WAIT_MS));
   const deadline = performance.now() + wait;
   for (;;) {
-    const rows = await core.db.all('SELECT seq, job_id, kind, payload FROM job_events WHERE agent_id = ? AND seq > ? ORDER BY seq LIMIT 100', [agent.id, afterSeq]);
+    // afterSeq 0 means "what is pending": the last day's events, not the whole history.
+    const since = afterSeq === 0 ? core.clock() - PENDING_WINDOW_MS : 0;
+    const rows = await core.db.all('SELECT seq, job_id, kind, payload FROM job_events WHERE agent_id = ? AND seq > ? AND created_at >= ? ORDER BY seq LIMIT 100', [agent.id, afterSeq, since]);
     const remaining = deadline - performance.now();
     if (rows.length > 0 || remaining <= 0 || signal?.aborted || core.closing.aborted) {
       const events = rows.map(eventFromRow);

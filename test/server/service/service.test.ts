@@ -265,6 +265,10 @@ forEachEngine(t, 'holds and events', async (t, ctx) => {
   const later = await s.pollEvents(a, ev.lastSeq, 0);
   t.same(later.events.map((e) => [e.kind, e.jobId]), [['CANCELLED', h2.jobId], ['TIMED_OUT', h3.jobId]]);
   t.equal(later.events[0]!.message, 'not today');
+  clock.now += 2 * 86_400_000;
+  t.same((await s.pollEvents(a, 0, 0)).events, [], 'from seq 0: only the last day');
+  t.equal((await s.pollEvents(a, ev.lastSeq, 0)).events.length, 2, 'by seq: still there');
+  clock.now -= 2 * 86_400_000;
   const other = await agent(s, 'ps2');
   t.same((await s.pollEvents(other, 0, 0)).events, [], 'events go to the owning agent only');
 
