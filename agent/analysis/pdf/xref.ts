@@ -7,7 +7,7 @@ import { AnalysisError } from '../errors.ts';
 import type { PdfDocument } from './document.ts';
 import { indexOf, isRegular, lastIndexOf, Lexer, Underflow } from './lexer.ts';
 import { dictOf, isName, numbersOf, numOf, PdfDict, PdfOp, PdfRef, PdfStream } from './objects.ts';
-import { XrefTable, type XrefEntry } from './xreftable.ts';
+import { XrefTable } from './xreftable.ts';
 
 
 const TAIL = 4096;
@@ -92,7 +92,9 @@ async function readTable(doc: PdfDocument, offset: number): Promise<PdfDict | un
     const win = await doc.reader.read(offset, size);
     const complete = offset + win.length >= doc.reader.size;
     const lx = new Lexer(win, offset, complete);
-    const found: Array<[number, XrefEntry]> = [];
+    // Entries are kept flat (number, type, offset, generation) until the trailer has been
+    // read: a table with 100,000 entries costs one array, not 100,000 small objects.
+    const found = new TableEntries();
     try {
       for (;;) {
         doc.budget(lx.offset);
@@ -103,6 +105,9 @@ async function readTable(doc: PdfDocument, offset: number): Promise<PdfDict | un
         const count = lx.readNumber();
         if (count === undefined || count < 0) throw new AnalysisError('ANALYSIS_MALFORMED', 'bad xref subsection header', lx.offset);
         for (let k = 0; k < count; k++) {
+          if ((k & 0x3fff) === 0x3fff) doc.budget(lx.offset);
+          if (readEntry(lx, found, startNum + k)) continue;
+          // Not in the usual form: the general lexer decides (and names the error).
           lx.skipSpace();
           const off = lx.readNumber();
           lx.skipSpace();
@@ -111,17 +116,19 @@ async function readTable(doc: PdfDocument, offset: number): Promise<PdfDict | un
           if (off === undefined || gen === undefined || !(kw instanceof PdfOp) || (kw.op !== 'n' && kw.op !== 'f')) {
             throw new AnalysisError('ANALYSIS_MALFORMED', 'bad xref entry', lx.offset);
           }
-          found.push([startNum + k, { type: kw.op === 'n' ? 1 : 0, a: off, b: gen }]);
+          found.push(startNum + k, kw.op === 'n' ? 1 : 0, off, gen);
         }
       }
       const kw = lx.next(false);
       if (!(kw instanceof PdfOp) || kw.op !== 'trailer') throw new AnalysisError('ANALYSIS_MALFORMED', 'no trailer after xref table', lx.offset);
       const trailer = lx.next(true);
       if (!(trailer instanceof PdfDict)) throw new AnalysisError('ANALYSIS_MALFORMED', 'bad trailer', lx.offset);
-      for (const [n, e] of found) {
+      const d = found.data;
+      for (let i = 0; i < found.length; i += 4) {
         // A table whose first subsection starts at 1 but lists object 0 is a classic
         // off-by-one writer bug; entries are taken as written.
-        if (!doc.entries.has(n)) doc.entries.put(n, e.type, e.a, e.b);
+        const n = d[i]!;
+        if (!doc.entries.has(n)) doc.entries.put(n, d[i + 1] as 0 | 1, d[i + 2]!, d[i + 3]!);
       }
       return trailer;
     } catch (e) {
@@ -130,6 +137,62 @@ async function readTable(doc: PdfDocument, offset: number): Promise<PdfDict | un
       size *= 4;
     }
   }
+}
+
+/** Growable flat list of (number, type, offset, generation). */
+class TableEntries {
+  data = new Float64Array(4 * 256);
+  length = 0;
+  push(n: number, type: number, off: number, gen: number): void {
+    if (this.length + 4 > this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    const d = this.data;
+    d[this.length] = n; d[this.length + 1] = type; d[this.length + 2] = off; d[this.length + 3] = gen;
+    this.length += 4;
+  }
+}
+
+/**
+ * One entry in the usual form: whitespace, digits, whitespace, digits, whitespace, `n` or
+ * `f` followed by whitespace (or the end of complete data). Reads it without objects or
+ * strings and returns true; false (position unchanged) for anything else, which the
+ * general lexer then reads. Underflow when the window ends inside the entry.
+ */
+function readEntry(lx: Lexer, out: TableEntries, num: number): boolean {
+  const b = lx.buf;
+  const n = b.length;
+  let p = lx.pos;
+  while (p < n && isSpace(b[p]!)) p++;
+  let off = 0;
+  let digits = 0;
+  while (p < n && b[p]! >= 0x30 && b[p]! <= 0x39 && digits < 16) { off = off * 10 + b[p]! - 0x30; p++; digits++; }
+  if (digits === 0 || p >= n || !isSpace(b[p]!)) return underflowOr(lx, p, false);
+  while (p < n && isSpace(b[p]!)) p++;
+  let gen = 0;
+  digits = 0;
+  while (p < n && b[p]! >= 0x30 && b[p]! <= 0x39 && digits < 16) { gen = gen * 10 + b[p]! - 0x30; p++; digits++; }
+  if (digits === 0 || p >= n || !isSpace(b[p]!)) return underflowOr(lx, p, false);
+  while (p < n && isSpace(b[p]!)) p++;
+  if (p >= n) return underflowOr(lx, p, false);
+  const kind = b[p]!;
+  if ((kind !== 0x6e && kind !== 0x66) || (p + 1 < n && !isSpace(b[p + 1]!))) return false;
+  if (p + 1 >= n && !lx.complete) throw new Underflow();
+  lx.pos = p + 1;
+  out.push(num, kind === 0x6e ? 1 : 0, off, gen);
+  return true;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x0c || c === 0x00;
+}
+
+/** At the end of an incomplete window: ask for more; otherwise give `v`. */
+function underflowOr(lx: Lexer, p: number, v: boolean): boolean {
+  if (p >= lx.buf.length && !lx.complete) throw new Underflow();
+  return v;
 }
 
 const SCAN_CHUNK = 1 << 20;
