@@ -20,7 +20,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PrintgateError } from '../../shared/errors.ts';
 import type { CupsClient } from './client.ts';
-import { a, bool, num, str } from './ipp-message.ts';
+import { a, bool, num, str, type IppAttribute } from './ipp-message.ts';
 import { PrinterState } from './ipp-tags.ts';
 import * as ops from './ops.ts';
 import { GATE_POLICY, RELEASE_POLICY, withPolicies, withoutPolicies } from './policy.ts';
@@ -94,20 +94,28 @@ async function printerOrFail(c: CupsClient, queue: string) {
   return p;
 }
 
-/** Put printgate's policies in cupsd.conf (or take them out) and wait for cupsd to reload. */
-async function editPolicies(ctx: AttachContext, queue: string, add: boolean): Promise<boolean> {
+/**
+ * Put printgate's policies in cupsd.conf (or take them out) and wait for cupsd to reload:
+ * until a printer (`probe`, else any) lists the new set of policies it supports.
+ */
+async function editPolicies(ctx: AttachContext, probe: string | undefined, add: boolean): Promise<boolean> {
   const c = ctx.client;
   const conf = (await c.getFile('/admin/conf/cupsd.conf')).toString('utf8');
   const edited = add ? withPolicies(conf) : withoutPolicies(conf);
   if (!edited.changed) return false;
+  const queue = probe ?? str((await ops.getPrinters(c, ['printer-name']))[0] ?? [], 'printer-name');
   await c.putFile('/admin/conf/cupsd.conf', Buffer.from(edited.conf, 'utf8'));
-  // cupsd reloads after the PUT: wait until it answers with the new set of policies.
   const deadline = Date.now() + (ctx.reloadTimeoutMs ?? 60_000);
   for (;;) {
     await new Promise((r) => setTimeout(r, 50));
-    const p = await ops.findPrinter(c, queue, ['printer-op-policy-supported']).catch(() => undefined);
-    const policies = p ? p.find((x) => x.name === 'printer-op-policy-supported')?.values.map((v) => v.value) ?? [] : [];
-    if (p && policies.includes(GATE_POLICY) === add) return true;
+    if (queue === '') {
+      // No printer to ask: wait until cupsd answers again after its reload.
+      if (await ops.getPrinters(c, ['printer-name']).then(() => true, () => false)) return true;
+    } else {
+      const p = await ops.findPrinter(c, queue, ['printer-op-policy-supported']).catch(() => undefined);
+      const policies = p ? p.find((x) => x.name === 'printer-op-policy-supported')?.values.map((v) => v.value) ?? [] : [];
+      if (p && policies.includes(GATE_POLICY) === add) return true;
+    }
     if (Date.now() > deadline) throw new PrintgateError('SPOOLER_UNAVAILABLE', 'cupsd did not come back with the new cupsd.conf in time (it waits for printing jobs before a reload)');
   }
 }
@@ -197,9 +205,10 @@ export async function detach(ctx: AttachContext, queue: string, options: { force
   const c = ctx.client;
   const changes: string[] = [];
   const saved = await loadSaved(ctx, queue);
-  const p = await printerOrFail(c, queue);
+  const p = await ops.findPrinter(c, queue, PRINTER_ATTRS);
+  if (!p && !saved) throw new PrintgateError('UNKNOWN_PRINTER', `CUPS has no queue named "${queue}"`);
   if (!saved) {
-    if (str(p, 'printer-op-policy') === GATE_POLICY) throw new PrintgateError('CONFLICT', `${queue} uses the ${GATE_POLICY} policy but ${savedPath(ctx, queue)} is missing: restore it by hand (lpadmin -p ${queue} -o printer-op-policy=default; cupsenable ${queue})`);
+    if (str(p!, 'printer-op-policy') === GATE_POLICY) throw new PrintgateError('CONFLICT', `${queue} uses the ${GATE_POLICY} policy but ${savedPath(ctx, queue)} is missing: restore it by hand (lpadmin -p ${queue} -o printer-op-policy=default; cupsenable ${queue})`);
     return { changes };
   }
   const rq = releaseQueueName(queue);
@@ -207,13 +216,29 @@ export async function detach(ctx: AttachContext, queue: string, options: { force
 
   // Jobs waiting at the gate would print unchecked once the queue is started again.
   if (!options.force) {
-    const waiting = await ops.getJobs(c, queue, 'not-completed', ['job-id']);
+    const waiting = p ? await ops.getJobs(c, queue, 'not-completed', ['job-id']) : [];
     if (waiting.length > 0) throw new PrintgateError('CONFLICT', `${waiting.length} job(s) wait at the gate of ${queue}; let the agent decide them (or cancel them), or detach with --force to let them print unchecked`);
     const printing = rqAttrs ? await ops.getJobs(c, rq, 'not-completed', ['job-id']) : [];
     if (printing.length > 0) throw new PrintgateError('CONFLICT', `${printing.length} released job(s) are still printing on ${rq}; try again when they are done`);
   }
 
-  // The gate back to what it was.
+  if (p) await restoreGate(c, queue, p, saved, changes);
+  else changes.push(`${queue} no longer exists in CUPS; removing what attach added`);
+  if (rqAttrs) {
+    await ops.deletePrinter(c, rq);
+    changes.push(`deleted the release queue ${rq}`);
+  }
+
+  // The policies go when no queue uses them any more.
+  const users = (await ops.getPrinters(c, ['printer-name', 'printer-op-policy'])).filter((x) => [GATE_POLICY, RELEASE_POLICY].includes(str(x, 'printer-op-policy')));
+  if (users.length === 0 && (await editPolicies(ctx, undefined, false))) changes.push(`cupsd.conf: removed the policies ${GATE_POLICY} and ${RELEASE_POLICY} (cupsd reloaded)`);
+  await rm(savedPath(ctx, queue), { force: true });
+  changes.push(`removed ${savedPath(ctx, queue)}`);
+  return { changes };
+}
+
+/** The gate queue back to its saved op policy, stopped state, message and accepting state. */
+async function restoreGate(c: CupsClient, queue: string, p: IppAttribute[], saved: SavedQueue, changes: string[]): Promise<void> {
   if (str(p, 'printer-op-policy') !== saved.opPolicy) {
     await ops.addModifyPrinter(c, queue, [a.name('printer-op-policy', saved.opPolicy)]);
     changes.push(`${queue}: op policy ${str(p, 'printer-op-policy')} -> ${saved.opPolicy}`);
@@ -230,15 +255,4 @@ export async function detach(ctx: AttachContext, queue: string, options: { force
     await ops.setAccepting(c, queue, saved.accepting);
     changes.push(`${queue}: ${saved.accepting ? 'accepting' : 'rejecting'} jobs`);
   }
-  if (rqAttrs) {
-    await ops.deletePrinter(c, rq);
-    changes.push(`deleted the release queue ${rq}`);
-  }
-
-  // The policies go when no queue uses them any more.
-  const users = (await ops.getPrinters(c, ['printer-name', 'printer-op-policy'])).filter((x) => [GATE_POLICY, RELEASE_POLICY].includes(str(x, 'printer-op-policy')));
-  if (users.length === 0 && (await editPolicies(ctx, queue, false))) changes.push(`cupsd.conf: removed the policies ${GATE_POLICY} and ${RELEASE_POLICY} (cupsd reloaded)`);
-  await rm(savedPath(ctx, queue), { force: true });
-  changes.push(`removed ${savedPath(ctx, queue)}`);
-  return { changes };
 }

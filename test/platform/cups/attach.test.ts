@@ -140,6 +140,17 @@ t.test('attach and detach through the CLI', { skip }, async (t) => {
   t.match(raw.out, /created the release queue raw\.printgate \(device [^,]+, no PPD/, 'a raw queue gets a raw release queue');
   t.equal((await overSocket('detach', 'raw')).code, 0, 'and is detached');
 
+  // The administrator deleted an attached queue: detach still cleans up after us.
+  await rig.exec('lpadmin', ['-p', 'gone', '-E', '-v', rig.printerUri]);
+  t.equal((await cli('attach', 'gone')).code, 0);
+  await rig.exec('lpadmin', ['-x', 'gone']);
+  const cleanup = await cli('detach', 'gone');
+  t.equal(cleanup.code, 0, cleanup.err);
+  t.match(cleanup.out, /gone no longer exists in CUPS/);
+  t.match(cleanup.out, /deleted the release queue gone\.printgate/);
+  t.equal(await ops.findPrinter(admin, 'gone.printgate', ['printer-name']), undefined);
+  t.equal(await readFile(confPath, 'utf8'), confBefore, 'cupsd.conf is as before');
+
   // Without the local certificate (a plain user), CUPS refuses and we say so.
   const plain = await run(process.execPath, [BIN, 'cups', 'attach', 'lab'], { env: { ...env, ...rig.userEnv } }).then(() => ({ code: 0, err: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, err: e.stderr }));
   t.equal(plain.code, 1);
