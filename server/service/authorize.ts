@@ -98,7 +98,8 @@ export async function authorize(core: Core, auth: AgentAuth, agent: AgentIdentit
     } catch (e) {
       // The key was answered before (a retry), or a race on it or on an on-demand user
       // insert was lost: everything this attempt did is rolled back; answer as before.
-      if (!(e instanceof KeyTaken) && (!core.db.isUniqueViolation(e) || attempt >= 3)) throw e;
+      const lostRace = e instanceof KeyTaken || core.db.isUniqueViolation(e) || (e instanceof PrintgateError && e.code === 'ALREADY_EXISTS');
+      if (!lostRace || (attempt >= 3 && !(e instanceof KeyTaken))) throw e;
       const first = await storedAuthorize(core, snap, core.db, agent, key, hash);
       if (first) return first;
       if (attempt >= 3) throw e;

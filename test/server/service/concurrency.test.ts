@@ -39,6 +39,11 @@ forEachEngine(t, 'concurrent jobs keep the ledger consistent', async (t, ctx) =>
     // A retried complete reports the job as settled (the balance is today's, not then's).
     t.same([c1.jobId, c1.costMinor, c1.account], [c2.jobId, c2.costMinor, c2.account], 'a concurrent complete retry agrees');
   }));
+  // on-demand creation racing for one new user: created once, every job decided
+  await s.setConfigValue('user.on-demand-creation', 'true');
+  const fresh = await Promise.all(Array.from({ length: 20 }, (_, i) => s.authorize(agents[i % agents.length]!, job('newcomer', 1))));
+  t.ok(fresh.every((r) => r.reasonCode !== 'UNKNOWN_USER'), 'nobody denied as unknown');
+  t.equal((await s.listUsers({ limit: 1000 })).items.filter((u) => u.name === 'newcomer').length, 1);
   const check = await s.checkLedger();
   t.ok(check.ok, `ledger consistent: ${JSON.stringify(check.mismatches)}`);
   const rich = await s.getBalance('rich');
