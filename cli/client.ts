@@ -6,6 +6,7 @@
 // the user's answer, and the server decides everything: a question left unanswered times
 // out by the server's rule. Further lines of standard input are the answers.
 
+import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
 import { EXIT_FAILED, EXIT_OK, UsageError, parseCommandArgs, runCommand } from './usage.ts';
 import { promptHidden } from './read-secret.ts';
@@ -19,6 +20,8 @@ prompt, or the first line of standard input; later lines answer the questions.
 
   --server URL   the printgate server (PRINTGATE_SERVER; default http://127.0.0.1:8631)
   --user USER    your user name (default: $USER)
+  --host NAME    this machine's name as print jobs give it (default: the host name);
+                 jobs to claim (popup authentication) are asked about only here
 
 Answers: y (print) or n (cancel); for an account choice its number or name, or n.
 Stop with Ctrl-C. Exit status: 0 stopped, 1 log-in refused or server lost, 2 usage error.
@@ -31,6 +34,7 @@ interface Question {
   cost: string;
   holdKind: string;
   question: string;
+  host: string;
 }
 interface State {
   currency: string;
@@ -71,7 +75,7 @@ class Lines {
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand('client', USAGE, async () => {
-    const { values, positionals } = parseCommandArgs(argv, { server: { type: 'string' }, user: { type: 'string' } });
+    const { values, positionals } = parseCommandArgs(argv, { server: { type: 'string' }, user: { type: 'string' }, host: { type: 'string' } });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (values.help) {
       process.stdout.write(USAGE);
@@ -88,7 +92,8 @@ export async function run(argv: string[]): Promise<number> {
     const secret = password ?? await lines.next();
     if (!secret) throw new UsageError('no password on standard input');
 
-    const client = new UserClient(server, lines, (text) => process.stdout.write(`${text}\n`));
+    const host = String(values.host ?? hostname());
+    const client = new UserClient(server, lines, (text) => process.stdout.write(`${text}\n`), host);
     await client.login(user, secret);
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
@@ -113,7 +118,10 @@ export class UserClient {
   #lastBalances = '';
   #lastLow = false;
 
-  constructor(server: string, lines: Lines, say: (text: string) => void) {
+  readonly #host: string;
+
+  constructor(server: string, lines: Lines, say: (text: string) => void, host: string) {
+    this.#host = host.toLowerCase();
     this.#server = server;
     this.#lines = lines;
     this.#say = say;
@@ -195,7 +203,7 @@ export class UserClient {
       if (s.lowBalance && !this.#lastLow) this.#say(`warning: your balance is low (below ${s.threshold} ${s.currency})`);
       this.#lastLow = s.lowBalance;
       for (const q of s.held) {
-        if (this.#asked.has(q.jobId)) continue;
+        if (this.#asked.has(q.jobId) || !this.#mine(q)) continue;
         this.#asked.add(q.jobId);
         // One question at a time, in the order the server listed them.
         this.#answering = this.#answering.then(() => this.#ask(q)).catch((err: Error) => this.#say(`job ${q.jobId}: ${err.message}`));
@@ -203,6 +211,13 @@ export class UserClient {
     } else if (event === 'error') {
       this.#say(`server: ${data.message}`);
     }
+  }
+
+  /** A job to claim is asked about only on the host it came from (popup authentication). */
+  #mine(q: Question): boolean {
+    if (q.holdKind !== 'CLAIM' || !q.host) return true;
+    const h = q.host.toLowerCase();
+    return h === this.#host || h.split('.')[0] === this.#host.split('.')[0];
   }
 
   async #ask(q: Question): Promise<void> {

@@ -41,9 +41,9 @@ t.test('printgate client', { timeout: 120_000 }, async (t) => {
   });
 
   let n = 0;
-  const authorize = async (pages: number) => call('/api/agent/v1/authorize', 'POST', {
+  const authorize = async (pages: number, host = 'ws1') => call('/api/agent/v1/authorize', 'POST', {
     idempotencyKey: `k${++n}`,
-    job: { queue: 'office', spoolerJobId: String(n), user: 'alice', host: 'ws1', title: `doc${n}.pdf`, copies: 1 },
+    job: { queue: 'office', spoolerJobId: String(n), user: 'alice', host, title: `doc${n}.pdf`, copies: 1 },
     analysis: { format: 'pdf', pagesKnown: true, pages, colorKnown: true, colorPages: 0, method: 'test' },
   }, token);
 
@@ -60,7 +60,7 @@ t.test('printgate client', { timeout: 120_000 }, async (t) => {
   });
 
   await t.test('questions, answers, warnings and refusals', async (t) => {
-    const child = spawn(process.execPath, [BIN, 'client', '--server', server.url, '--user', 'alice'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'client', '--server', server.url, '--user', 'alice', '--host', 'ws1.example.org'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -109,7 +109,18 @@ t.test('printgate client', { timeout: 120_000 }, async (t) => {
     mark = await waitFor(new RegExp(`job ${confirm.jobId}: cancelled`), mark);
     t.pass('a confirmation answered no cancels the job');
 
-    await admin('PATCH', `/printers/${encodeURIComponent('print1/office')}`, { confirmRequired: false });
+    // Popup authentication: a job to claim is asked about only on the host it came from.
+    await admin('PATCH', `/printers/${encodeURIComponent('print1/office')}`, { confirmRequired: false, claimRequired: true });
+    const elsewhere = await authorize(1, 'ws9');
+    const here = await authorize(1, 'ws1');
+    t.equal(here.holdKind, 'CLAIM');
+    mark = await waitFor(new RegExp(`job ${here.jobId} \\(doc${n}\\.pdf\\) on print1/office: Is this your job\\?[\\s\\S]*answer \\[y/n\\]:`), mark);
+    t.notMatch(out, new RegExp(`job ${elsewhere.jobId} `), 'not asked about a job from another host');
+    child.stdin.write('y\n');
+    mark = await waitFor(new RegExp(`job ${here.jobId}: released`), mark);
+    t.pass('claimed from the originating host');
+
+    await admin('PATCH', `/printers/${encodeURIComponent('print1/office')}`, { claimRequired: false });
     const denied = await authorize(30);
     t.equal(denied.decision, 'DENY');
     await waitFor(new RegExp(`job ${denied.jobId} \\(doc${n}\\.pdf\\) on print1/office was refused: .+`), mark);
