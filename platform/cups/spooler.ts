@@ -44,6 +44,8 @@ export interface CupsSpoolerOptions {
 /** The few attributes an action needs to know whether the job still waits at its gate. */
 const STATE_ATTRS = ['job-id', 'job-state', 'job-state-reasons', 'job-printer-uri'];
 
+const DONE_LIMIT = 20_000;
+
 /** How long a job may stay 'job-incoming' (Create-Job, documents still coming) before we stop looking. */
 const INCOMING_RECHECK_MS = 100;
 const INCOMING_GIVE_UP_MS = 15 * 60_000;
@@ -102,6 +104,21 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
     this.client.close();
   }
 
+  /**
+   * Remember a job we are finished with. The set is bounded (an agent runs for months):
+   * the oldest half is forgotten past DONE_LIMIT; a forgotten job is at worst looked at
+   * once more with one Get-Job-Attributes, which finds it ended or not ours.
+   */
+  private markDone(jobId: number): void {
+    this.done.add(jobId);
+    if (this.done.size <= DONE_LIMIT) return;
+    let drop = this.done.size / 2;
+    for (const id of this.done) {
+      if (drop-- <= 0) break;
+      this.done.delete(id);
+    }
+  }
+
   /** What the adapter is tracking right now (for status output and tests). */
   activity(): { held: number; inFlight: number; polling: boolean } {
     return { held: this.held.size, inFlight: this.inFlight.size, polling: this.pollTimer !== undefined };
@@ -123,7 +140,7 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
       const queue = jobQueue(attrs);
       if (!this.managed.has(queue)) await this.refreshManaged();
       if (!this.managed.has(queue)) {
-        this.done.add(jobId);
+        this.markDone(jobId);
         return;
       }
       if (isIncoming(attrs)) {
@@ -204,7 +221,7 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
     if (!this.held.has(jobId) && !this.inFlight.has(jobId)) return true;
     this.held.delete(jobId);
     this.inFlight.delete(jobId);
-    this.done.add(jobId);
+    this.markDone(jobId);
     this.emit('jobState', attrs ? this.finished(ref, attrs) : { ...ref, state: 'cancelled', impressions: undefined, message: 'The job no longer exists', at: this.now() });
     return true;
   }
