@@ -70,6 +70,7 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
   private pollTimer: NodeJS.Timeout | undefined;
   private started = false;
   private closed = false;
+  private sweeping = false;
 
   constructor(options: CupsSpoolerOptions = {}) {
     super();
@@ -193,12 +194,16 @@ export class CupsSpooler extends EventEmitter<SpoolerEvents> implements Spooler 
 
   /** Reconcile: jobs the watcher missed, and held or released jobs that ended. */
   private async sweep(): Promise<void> {
+    if (this.sweeping || this.closed) return; // a slow cupsd must not pile sweeps up
+    this.sweeping = true;
     try {
       const known = new Set(this.held.keys());
       for (const job of await this.listHeld()) if (!known.has(Number(job.spoolerJobId))) this.emit('job', job);
       for (const id of [...this.held.keys(), ...this.inFlight.keys()]) await this.checkEnded(id);
     } catch (err) {
       this.emit('warning', asError(err));
+    } finally {
+      this.sweeping = false;
     }
   }
 
