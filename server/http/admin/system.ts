@@ -120,6 +120,28 @@ export const systemRoutes: FastifyPluginAsync = async (app) => {
     return once(service, request, async () => F.transaction(await service.refundJob(request.params.id, defined({ amountMinor, comment: request.body.comment }), actorOf(request)), m));
   });
 
+  app.post<{ Params: { id: string }; Body: { account?: string; user?: string } }>('/jobs/:id/release', {
+    config: ADMIN,
+    schema: {
+      summary: 'Release a held job (it prints; charged to `account` when given)', tags: ['jobs'], params: nameParams('id'),
+      body: body({ account: NAME, user: NAME }), response: { 200: F.JOB_SCHEMA },
+    },
+  }, async (request) => {
+    const m = await moneyFor(service);
+    return once(service, request, async () => F.job(await service.releaseJob(request.params.id, actorOf(request), defined({ ...request.body })), m));
+  });
+
+  app.post<{ Params: { id: string }; Body: { message?: string } }>('/jobs/:id/cancel', {
+    config: ADMIN,
+    schema: {
+      summary: 'Cancel a held job, uncharged', tags: ['jobs'], params: nameParams('id'),
+      body: body({ message: COMMENT }), response: { 200: F.JOB_SCHEMA },
+    },
+  }, async (request) => {
+    const m = await moneyFor(service);
+    return once(service, request, async () => F.job(await service.cancelHeldJob(request.params.id, actorOf(request), request.body.message), m));
+  });
+
   // ---- quotas ----
   app.post('/quotas/run', {
     config: ADMIN,

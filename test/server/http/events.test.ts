@@ -79,6 +79,25 @@ t.test('a long poll returns as soon as a held job is released', async (t) => {
   t.equal(pb.EventsResponse.decode(after.body).events.length, 0, 'events after last_seq only');
 });
 
+t.test('the admin API releases and cancels held jobs; the agent hears of both', async (t) => {
+  const h = await harness(t);
+  const jobId = await heldJob(h);
+  const port = await listen(h);
+  const released = await h.admin('POST', `/jobs/${jobId}/release`, {});
+  t.equal(released.statusCode, 200);
+  t.match(released.json(), { id: jobId, status: 'authorized' });
+  const again = await h.admin('POST', `/jobs/${jobId}/release`, {});
+  t.equal(again.statusCode, 409);
+  t.equal(again.json().code, 'JOB_NOT_HELD');
+  const second = await h.agent('authorize', job('alice', 'held-2'), pb.AuthorizeResponse);
+  const cancelled = await h.admin('POST', `/jobs/${second.body!.jobId}/cancel`, { message: 'not today' });
+  t.equal(cancelled.statusCode, 200);
+  t.equal(cancelled.json().status, 'cancelled');
+  const res = pb.EventsResponse.decode((await poll(port, h.agentToken, 0, 0).done).body);
+  t.same(res.events.map((e) => [e.jobId, e.kind]), [[jobId, pb.JobEventKind.RELEASED], [second.body!.jobId, pb.JobEventKind.CANCELLED]]);
+  t.equal((await h.admin('POST', '/jobs/nope/cancel', {})).json().code, 'UNKNOWN_JOB');
+});
+
 t.test('without events the poll answers empty after wait_ms', async (t) => {
   const h = await harness(t);
   const port = await listen(h);
