@@ -174,7 +174,7 @@ export const agentApi: FastifyPluginAsync = async (app) => {
       const caller = request.caller;
       if (caller?.kind !== 'agent') throw new PrintgateError('FORBIDDEN');
       const message = decodeBody(m.request, request.body);
-      const answer = await m.call({ printgate: app.printgate, agent: caller.agent as unknown as S.AgentIdentity, request, reply }, message);
+      const answer = await m.call({ printgate: app.printgate, agent: caller.agent, request, reply }, message);
       return sendMessage(request, reply, m.response, answer);
     });
   }

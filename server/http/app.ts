@@ -14,7 +14,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, 
 import type { PrintService } from '../service/types.ts';
 import type { LogLevel } from '../config.ts';
 import { PrintgateError } from '../../shared/errors.ts';
-import { Authenticator, installAuth, type AgentIdentity } from './auth.ts';
+import { Authenticator, installAuth } from './auth.ts';
 import { jsonErrorHandler, NOT_FOUND_ANSWER } from './errors.ts';
 import { OpenApiCollector } from './openapi.ts';
 import { agentApi } from './agent-api.ts';
@@ -47,7 +47,6 @@ export interface AppOptions {
   readonly plugins?: ReadonlyArray<{ readonly plugin: FastifyPluginAsync<any>; readonly options?: Record<string, unknown> }>;
 }
 
-
 export function buildApp(service: PrintService, options: AppOptions): FastifyInstance {
   const level = options.logLevel ?? 'warn';
   const base: FastifyServerOptions = {
@@ -70,8 +69,7 @@ export function buildApp(service: PrintService, options: AppOptions): FastifyIns
   const closing = new AbortController();
   const auth = new Authenticator(options.adminTokenHash, async (token) => {
     try {
-      const agent = await service.authenticateAgent(token);
-      return agent as unknown as AgentIdentity;
+      return await service.authenticateAgent(token);
     } catch (err) {
       if (err instanceof PrintgateError && err.code === 'INVALID_TOKEN') return null;
       throw err;

@@ -15,16 +15,11 @@
 
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { PrintgateError } from '../../shared/errors.ts';
+import type { AgentIdentity } from '../service/types.ts';
 import { hashToken, sameHash } from './token-hash.ts';
 
 export type CallerKind = 'admin' | 'agent' | 'user';
 export type AuthDeclaration = 'anonymous' | CallerKind | readonly CallerKind[];
-
-/** The agent behind an agent token, as the service reports it. */
-export interface AgentIdentity {
-  readonly name: string;
-  readonly [extra: string]: unknown;
-}
 
 export type Caller =
   | { readonly kind: 'admin'; readonly name: string; readonly via: 'token' | 'session' }
