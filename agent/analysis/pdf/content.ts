@@ -43,6 +43,10 @@ export class ColourAnalyser {
   private readonly fontCache = new Map<number, boolean>();
   private readonly spaces = new WeakMap<PdfDict, Map<string, ColorSpace>>();
   private readonly active = new Set<number>();
+  /** One scanner per nesting depth, reused: at most one run per depth is active at a time. */
+  private readonly scanners: ContentScanner[] = [];
+  /** Type 3 verdicts of page-level content, per resource dictionary and font name. */
+  private readonly pageFonts = new WeakMap<PdfDict, Map<string, boolean>>();
 
   private readonly oc: OptionalContent | undefined;
 
@@ -145,7 +149,7 @@ export class ColourAnalyser {
   /** The content interpreter proper. Returns true as soon as colour is painted. */
   private async run(data: Uint8Array, base: number, res: PdfDict | undefined, start: GState, depth: number): Promise<boolean> {
     const doc = this.doc;
-    const sc = new ContentScanner(data, base);
+    const sc = (this.scanners[depth] ??= new ContentScanner(data, base)).use(data, base);
     const v = sc.nums;
     let gs = start;
     const saved: GState[] = [];
@@ -153,7 +157,13 @@ export class ColourAnalyser {
     // Marked content: one entry per open BDC/BMC, true when it opened a hidden layer.
     const marked: boolean[] = [];
     let hidden = 0;
-    const fonts = new Map<string, boolean>();
+    // Type 3 verdicts by font name: shared by the pages that share a resource dictionary
+    // (page level only, where the depth limit cannot differ), else per content stream.
+    let fonts: Map<string, boolean> | undefined;
+    if (depth === 0 && res) {
+      fonts = this.pageFonts.get(res);
+      if (!fonts) { fonts = new Map(); this.pageFonts.set(res, fonts); }
+    }
     for (;;) {
       const before = sc.pos;
       const code = sc.next();
@@ -179,7 +189,7 @@ export class ColourAnalyser {
             if ((fills && gs.fill) || (strokes && gs.stroke)) return true;
             if (gs.font !== undefined) {
               // One lookup per font name and content stream: text shows are the hot path.
-              let t3 = fonts.get(gs.font);
+              let t3 = (fonts ??= new Map()).get(gs.font);
               if (t3 === undefined) { t3 = await this.type3(res, gs.font, depth); fonts.set(gs.font, t3); }
               if (t3) return true;
             }

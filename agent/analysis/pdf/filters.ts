@@ -6,7 +6,7 @@
 
 import * as zlib from 'node:zlib';
 import { AnalysisError } from '../errors.ts';
-import { dictOf, nameOf, numOf, type PdfDict, type PdfObj } from './objects.ts';
+import { dictOf, nameOf, numOf, PdfName, type PdfDict, type PdfObj } from './objects.ts';
 
 export interface Decoded {
   data: Uint8Array;
@@ -27,6 +27,11 @@ export function filterChain(dict: PdfDict): Array<{ name: string; parms: PdfDict
 }
 
 export function decodeFilters(raw: Uint8Array, dict: PdfDict, limit: number, offset: number): Decoded {
+  // The common case, one /FlateDecode without parameters, without building the chain.
+  const f = dict.get('Filter');
+  if (f instanceof PdfName && f.name === 'FlateDecode' && dict.get('DecodeParms') === undefined && dict.get('DP') === undefined) {
+    return { data: inflate(raw, limit, offset) };
+  }
   let data = raw;
   for (const { name, parms } of filterChain(dict)) {
     if (IMAGE_CODECS.has(name)) return { data, codec: name, codecParms: parms };

@@ -23,10 +23,10 @@ const MAX_NUMS = 64;
 const MAX_NEST = 256;
 
 export class ContentScanner {
-  readonly buf: Uint8Array;
+  buf: Uint8Array;
   pos = 0;
   /** Absolute offset of buf[0] (for errors). */
-  readonly base: number;
+  base: number;
   /** Numeric operands of the coming operator. */
   readonly nums = new Float64Array(MAX_NUMS);
   count = 0;
@@ -43,6 +43,16 @@ export class ContentScanner {
   constructor(buf: Uint8Array, base: number) {
     this.buf = buf;
     this.base = base;
+  }
+
+  /** Start over on other data, keeping the interned names (a scanner is reused per depth). */
+  use(buf: Uint8Array, base: number): this {
+    this.buf = buf;
+    this.base = base;
+    this.pos = 0;
+    this.opStart = 0;
+    this.reset();
+    return this;
   }
 
   /** The last name operand as text, or undefined. Interned: no string per call. */
