@@ -91,13 +91,21 @@ export async function authorize(core: Core, auth: AgentAuth, agent: AgentIdentit
 
   const key = checkKey(input.idempotencyKey);
   const hash = requestHash(input);
-  // The stored-answer check runs inside the transaction (one round trip less on PostgreSQL).
+  const prepared = { printer, snap, analysis, attrs, offline, userName };
+  // PostgreSQL, common case: no transaction at all, two round trips (see decideAndRecord).
+  let autocommit = core.db.dialect.engine === 'postgres' && !offline;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await core.db.transaction((tx) => decideAndRecord(core, tx, agent, input, key, hash, { printer, snap, analysis, attrs, offline, userName }));
+      if (autocommit) return await decideAndRecord(core, core.db, true, agent, input, key, hash, prepared);
+      return await core.db.transaction((tx) => decideAndRecord(core, tx, false, agent, input, key, hash, prepared));
     } catch (e) {
       // The key was answered before (a retry), or a race on it or on an on-demand user
       // insert was lost: everything this attempt did is rolled back; answer as before.
+      if (e instanceof NeedsTransaction) {
+        autocommit = false;
+        attempt--;
+        continue;
+      }
       const lostRace = e instanceof KeyTaken || core.db.isUniqueViolation(e) || (e instanceof PrintgateError && e.code === 'ALREADY_EXISTS');
       if (!lostRace || (attempt >= 3 && !(e instanceof KeyTaken))) throw e;
       const first = await storedAuthorize(core, snap, core.db, agent, key, hash);
@@ -109,6 +117,14 @@ export async function authorize(core: Core, auth: AgentAuth, agent: AgentIdentit
 
 /** Thrown inside the transaction when (agent, key) already has a job: roll back, answer as before. */
 class KeyTaken extends Error {}
+/** The autocommit path cannot handle this job (new user, lost credit race): use a transaction. */
+class NeedsTransaction extends Error {}
+
+const JOB_INSERT_COLUMNS = `user_id, user_name, account_id, printer_id, agent_id, host, title, spooler_job_id, pages, color_pages,
+  copies, duplex, grayscale, media, impressions, color_impressions, sheets, cost, reserved, decision, reason_code, reason,
+  hold_kind, hold_expires_at, force_grayscale, force_duplex, status, method, offline, created_at, completed_at,
+  idem_key, request_hash, quoted_cost, balance_after`;
+const JOB_INSERT_VALUES = Array<string>(34).fill('?').join(', ');
 
 interface Prepared {
   printer: PrinterRow;
@@ -119,7 +135,15 @@ interface Prepared {
   userName: string;
 }
 
-async function decideAndRecord(core: Core, tx: Queryable, agent: AgentIdentity, input: AuthorizeInput, key: string, hash: string, p: Prepared): Promise<AuthorizeResult> {
+/**
+ * Decide a job and record it. In a transaction (`autocommit` false) on either engine; or,
+ * on PostgreSQL for a known user, without one: the reads may be a moment old, and the
+ * write is ONE statement that reserves and inserts together (a data-modifying CTE), which
+ * is atomic by itself. The reservation's condition still guards the credit; a lost race
+ * (credit gone, or the key taken meanwhile) aborts that statement and is redone in a
+ * transaction or answered from the first job.
+ */
+async function decideAndRecord(core: Core, tx: Queryable, autocommit: boolean, agent: AgentIdentity, input: AuthorizeInput, key: string, hash: string, p: Prepared): Promise<AuthorizeResult> {
   const { printer, snap, analysis, attrs, offline, userName } = p;
   const settings = snap.settings;
   const job = input.job;
@@ -135,6 +159,7 @@ async function decideAndRecord(core: Core, tx: Queryable, agent: AgentIdentity, 
        WHERE u.name = ? AND u.deleted_at IS NULL`, [userName]);
     let user: UserRow | null = found ? userFromRow(found) : null;
     let defaultAccount: AccountRow | null = found ? accountFromRow({ ...found, id: found.account_id, name: found.account_name, restricted: found.account_restricted, created_at: found.account_created_at, disabled: found.account_disabled }) : null;
+    if (autocommit && !found) throw new NeedsTransaction();
     if (!user && settings.onDemandCreation) user = await insertUser(tx, now, settings, { name: userName }, 'on-demand');
 
     let outcome: DecisionOutcome;
@@ -177,8 +202,9 @@ async function decideAndRecord(core: Core, tx: Queryable, agent: AgentIdentity, 
 
     // The reservation, atomic against concurrent jobs on the same account.
     let after = account ? { balance: account.balance, reserved: account.reserved, overdraft: account.overdraft } : null;
-    if (outcome.decision === 'ALLOW' && !offline && account && outcome.costMinor > 0) {
-      const r = await reserve(tx, account.id, outcome.costMinor, billingLimited);
+    const reserving = outcome.decision === 'ALLOW' && !offline && account !== null && outcome.costMinor > 0;
+    if (reserving && !autocommit) {
+      const r = await reserve(tx, account!.id, outcome.costMinor, billingLimited);
       if (r) after = r;
       else outcome = { ...outcome, decision: 'DENY', reasonCode: 'INSUFFICIENT_CREDIT', message: 'Not enough credit for this job.' };
     }
@@ -186,21 +212,41 @@ async function decideAndRecord(core: Core, tx: Queryable, agent: AgentIdentity, 
     const holdExpires = outcome.decision === 'HOLD' ? now + settings.holdTimeoutMinutes * 60_000 : null;
     const units = outcome.units;
     const createdAt = offline && input.offlineAtMs ? input.offlineAtMs : now;
-    const row = await tx.get<{ id: number }>(
-      `INSERT INTO jobs (user_id, user_name, account_id, printer_id, agent_id, host, title, spooler_job_id, pages, color_pages,
-         copies, duplex, grayscale, media, impressions, color_impressions, sheets, cost, reserved, decision, reason_code, reason,
-         hold_kind, hold_expires_at, force_grayscale, force_duplex, status, method, offline, created_at, completed_at,
-         idem_key, request_hash, quoted_cost, balance_after)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (agent_id, idem_key) DO NOTHING RETURNING id`,
-      [user?.id ?? null, userName, account?.id ?? null, printer.id, agent.id, clip(job.host, 255), clip(job.title, 1024),
-        clip(job.spoolerJobId, 100), analysis.pages, analysis.colorPages, units?.copies ?? Math.max(1, attrs.copies),
-        flag(units?.duplex ?? false), flag(units?.grayscale ?? false), mediaOf(units?.bySize[0]?.media ?? analysis.media[0]?.name, attrs.media),
-        units?.impressions ?? 0, units?.colorImpressions ?? 0, units?.sheets ?? 0,
-        outcome.decision === 'DENY' ? 0 : outcome.costMinor, status === 'authorized' ? outcome.costMinor : 0,
-        outcome.decision, outcome.reasonCode, outcome.message, outcome.holdKind, holdExpires, flag(outcome.forceGrayscale),
-        flag(outcome.forceDuplex), status, analysis.method, flag(offline), createdAt, status === 'printed' ? now : null,
-        key, hash, outcome.decision === 'DENY' ? 0 : outcome.costMinor, after ? available(after) : 0]);
+    const values = [user?.id ?? null, userName, account?.id ?? null, printer.id, agent.id, clip(job.host, 255), clip(job.title, 1024),
+      clip(job.spoolerJobId, 100), analysis.pages, analysis.colorPages, units?.copies ?? Math.max(1, attrs.copies),
+      flag(units?.duplex ?? false), flag(units?.grayscale ?? false), mediaOf(units?.bySize[0]?.media ?? analysis.media[0]?.name, attrs.media),
+      units?.impressions ?? 0, units?.colorImpressions ?? 0, units?.sheets ?? 0,
+      outcome.decision === 'DENY' ? 0 : outcome.costMinor, status === 'authorized' ? outcome.costMinor : 0,
+      outcome.decision, outcome.reasonCode, outcome.message, outcome.holdKind, holdExpires, flag(outcome.forceGrayscale),
+      flag(outcome.forceDuplex), status, analysis.method, flag(offline), createdAt, status === 'printed' ? now : null,
+      key, hash, outcome.decision === 'DENY' ? 0 : outcome.costMinor];
+    let row: { id: number } | undefined;
+    if (reserving && autocommit) {
+      // One statement: reserve, then insert with the balance after it. No reservation (credit
+      // gone): balance_after is NULL and the NOT NULL constraint aborts the statement.
+      // Key already used: the insert does nothing and the guard's division by zero aborts
+      // the statement, undoing the reservation.
+      try {
+        const r = await tx.get<{ id: number; balance: number; reserved: number; overdraft: number }>(
+          `WITH r AS (UPDATE accounts SET reserved = reserved + ? WHERE id = ? AND (? = 0 OR balance - reserved + overdraft >= ?)
+                      RETURNING balance, reserved, overdraft),
+                j AS (INSERT INTO jobs (${JOB_INSERT_COLUMNS}) VALUES (${JOB_INSERT_VALUES}, (SELECT balance - reserved + overdraft FROM r))
+                      ON CONFLICT (agent_id, idem_key) DO NOTHING RETURNING id)
+           SELECT j.id, r.balance, r.reserved, r.overdraft, 1 / (SELECT COUNT(*) FROM j) AS guard FROM r LEFT JOIN j ON true`,
+          [outcome.costMinor, account!.id, flag(billingLimited), outcome.costMinor, ...values]);
+        row = r;
+        after = { balance: Number(r!.balance), reserved: Number(r!.reserved), overdraft: Number(r!.overdraft) };
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code === '22012') throw new KeyTaken();
+        if (code === '23502') throw new NeedsTransaction();
+        throw e;
+      }
+    } else {
+      row = await tx.get<{ id: number }>(
+        `INSERT INTO jobs (${JOB_INSERT_COLUMNS}) VALUES (${JOB_INSERT_VALUES}, ?) ON CONFLICT (agent_id, idem_key) DO NOTHING RETURNING id`,
+        [...values, after ? available(after) : 0]);
+    }
     if (!row) throw new KeyTaken();
     const jobId = Number(row.id);
 
