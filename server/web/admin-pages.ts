@@ -5,7 +5,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { PrintgateError } from '../../shared/errors.ts';
-import { FAILURE_MODES } from '../domain/types.ts';
+import { BILLING_MODES, FAILURE_MODES } from '../domain/types.ts';
 import type { CostModel, Printer, Restrictions, UpdatePrinterInput } from '../service/types.ts';
 import { adminOf, csrfOf, field, moneyFormat, type MoneyFormat, type WebContext } from './context.ts';
 import { dashboard, environment, pagesChart } from './dashboard.ts';
@@ -146,7 +146,7 @@ export async function adminPages(app: FastifyInstance, ctx: WebContext): Promise
         <div><label for="nu-bal">Starting balance</label><input id="nu-bal" name="balance" type="text" inputmode="decimal"></div>
         <div><button type="submit">Create</button></div></form></section>
       <div class="table"><table><thead><tr><th scope="col">User</th><th scope="col">Accounts</th><th scope="col">Groups</th><th scope="col">Mode</th>
-        <th scope="col">Password</th><th scope="col">Balance</th></tr></thead><tbody>
+        <th scope="col">Password</th><th scope="col">Balance</th><th scope="col">Settings</th></tr></thead><tbody>
       ${users.items.map((u, i) => html`<tr><th scope="row">${u.name}<br><span class="muted">${u.fullName}</span>${u.disabled ? ' (disabled)' : ''}</th>
         <td>${u.accounts.map((a) => html`${a.name}: ${m.fmt(a.balanceMinor)}<br>`)}</td><td>${u.groups.join(', ')}</td><td>${u.billingMode}</td>
         <td><form method="post" action="/admin/users/password">${hidden('_csrf', csrf)}${hidden('name', u.name)}
@@ -155,7 +155,13 @@ export async function adminPages(app: FastifyInstance, ctx: WebContext): Promise
         <td><form method="post" action="/admin/users/adjust">${hidden('_csrf', csrf)}${hidden('name', u.name)}
           <label for="adj-${i}">Adjust by</label><input id="adj-${i}" name="amount" type="text" inputmode="decimal" required>
           <label for="adjc-${i}">Comment</label><input id="adjc-${i}" name="comment" type="text">
-          <button type="submit" class="secondary">Adjust</button></form></td></tr>`)}</tbody></table></div>
+          <button type="submit" class="secondary">Adjust</button></form></td>
+        <td><form method="post" action="/admin/users/edit">${hidden('_csrf', csrf)}${hidden('name', u.name)}
+          <label for="bm-${i}">Billing mode</label><select id="bm-${i}" name="billingMode">
+            <option value=""${u.ownBillingMode === null ? html` selected` : ''}>from groups (${u.billingMode})</option>
+            ${BILLING_MODES.map((b) => html`<option${u.ownBillingMode === b ? html` selected` : ''}>${b}</option>`)}</select>
+          <label class="check"><input type="checkbox" name="disabled" value="1"${checked(u.disabled)}> Disabled</label>
+          <button type="submit" class="secondary">Save</button></form></td></tr>`)}</tbody></table></div>
       <div class="pager">${users.nextCursor ? html`<a href="/admin/users?cursor=${encodeURIComponent(users.nextCursor)}">More users</a>` : ''}</div>`;
     return sendPage(reply, page(adminShell(request, 'Users', '/admin/users'), body));
   });

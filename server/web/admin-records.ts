@@ -1,11 +1,11 @@
 // Admin pages for records: the job log (filters, paging, CSV export, whole or partial
-// refunds booked with the administrator as actor), top-up card batches (the codes are
-// shown once, at creation), and groups, shared accounts, quotas and agents.
+// refunds booked with the administrator as actor) and top-up card batches (the codes are
+// shown once, at creation).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PrintgateError } from '../../shared/errors.ts';
-import { JOB_STATUSES, QUOTA_PERIODS } from '../domain/types.ts';
-import type { Job, JobFilter, JobStatus, QuotaPeriod } from '../service/types.ts';
+import { JOB_STATUSES } from '../domain/types.ts';
+import type { Job, JobFilter, JobStatus } from '../service/types.ts';
 import { adminFlash, adminShell } from './admin-pages.ts';
 import { adminOf, csrfOf, field, moneyFormat, type MoneyFormat, type WebContext } from './context.ts';
 import { html } from './html.ts';
@@ -132,59 +132,5 @@ export async function adminRecords(app: FastifyInstance, ctx: WebContext): Promi
       <section><h2>${batch.name}: ${codes.length} cards of ${m.fmt(batch.amountMinor)} ${m.currency}</h2><ul class="codes">${codes.map((c) => html`<li>${c}</li>`)}</ul></section>
       <p><a href="/admin/cards">Back to the batches</a></p>`;
     return sendPage(reply, page(adminShell(request, 'New top-up cards', '/admin/cards'), body));
-  });
-
-  app.get('/admin/accounts', { config: { auth: 'admin' } }, async (request, reply) => {
-    const m = await moneyFormat(service);
-    const csrf = csrfOf(request);
-    const [groups, shared, agents] = await Promise.all([service.listGroups({ limit: 500 }), service.listSharedAccounts({ limit: 500 }), service.listAgents()]);
-    const body = html`${adminFlash(request)}
-      <section><h2>Groups and quotas</h2><div class="table"><table><thead><tr><th scope="col">Group</th><th scope="col" class="num">Members</th>
-        <th scope="col">Mode</th><th scope="col">Quota</th><th scope="col">Set quota</th></tr></thead>
-      <tbody>${groups.items.map((g, i) => html`<tr><th scope="row">${g.name}</th><td class="num">${g.members}</td><td>${g.billingMode ?? 'inherited'}</td>
-        <td>${g.quota ? `${m.fmt(g.quota.amountMinor)} ${g.quota.period}` : 'none'}</td>
-        <td><form method="post" action="/admin/quotas" class="row">${hidden('_csrf', csrf)}${hidden('group', g.name)}
-          <div><label for="q-${i}">Amount</label><input id="q-${i}" name="amount" type="text" inputmode="decimal" required></div>
-          <div><label for="qp-${i}">Period</label><select id="qp-${i}" name="period">${QUOTA_PERIODS.map((p) => html`<option>${p}</option>`)}</select></div>
-          <div><button type="submit" class="secondary">Set</button></div></form></td></tr>`)}</tbody></table></div>
-        <form method="post" action="/admin/groups" class="row">${hidden('_csrf', csrf)}
-          <div><label for="ng">New group</label><input id="ng" name="name" type="text" required></div><div><button type="submit">Create</button></div></form></section>
-      <section><h2>Shared accounts</h2><div class="table"><table><thead><tr><th scope="col">Account</th><th scope="col" class="num">Balance</th>
-        <th scope="col">PIN</th><th scope="col">Who may use it</th></tr></thead>
-      <tbody>${shared.items.map((s) => html`<tr><th scope="row">${s.name}</th><td class="num">${m.fmt(s.balanceMinor)}</td><td>${s.hasPin ? 'yes' : 'no'}</td>
-        <td>${[...s.access.users, ...s.access.groups.map((g) => `group ${g}`)].join(', ')}</td></tr>`)}</tbody></table></div>
-        <form method="post" action="/admin/shared-accounts" class="row">${hidden('_csrf', csrf)}
-          <div><label for="ns">New shared account</label><input id="ns" name="name" type="text" required></div>
-          <div><label for="ns-pin">PIN (optional)</label><input id="ns-pin" name="pin" type="password" autocomplete="off"></div>
-          <div><label for="ns-user">Grant to user</label><input id="ns-user" name="user" type="text"></div>
-          <div><button type="submit">Create</button></div></form></section>
-      <section><h2>Agents</h2><div class="table"><table><thead><tr><th scope="col">Agent</th><th scope="col">Host</th><th scope="col">Version</th>
-        <th scope="col">Last contact</th></tr></thead><tbody>${agents.map((a) => html`<tr><th scope="row">${a.name}</th><td>${a.hostname}</td><td>${a.version}</td>
-        <td>${when(a.lastContactAt) || 'never'}</td></tr>`)}</tbody></table></div>
-        <p class="muted">Agents are added with <code>printgate cmd add-agent NAME</code>, which prints the agent's token once.</p></section>`;
-    return sendPage(reply, page(adminShell(request, 'Groups, shared accounts and agents', '/admin/accounts'), body));
-  });
-
-  app.post('/admin/groups', { config: { auth: 'admin' } }, async (request, reply) => {
-    await service.createGroup({ name: field(request.body, 'name').trim() });
-    return reply.redirect('/admin/accounts?msg=created', 303);
-  });
-
-  app.post('/admin/quotas', { config: { auth: 'admin' } }, async (request, reply) => {
-    const m = await moneyFormat(service);
-    const period = field(request.body, 'period') as QuotaPeriod;
-    if (!QUOTA_PERIODS.includes(period)) throw new PrintgateError('VALIDATION_FAILED', 'unknown quota period');
-    const amountMinor = m.parse(field(request.body, 'amount'), 'amount');
-    await service.setGroupQuota(field(request.body, 'group'), { amountMinor, period, maxAccumulationMinor: amountMinor * 10 });
-    return reply.redirect('/admin/accounts?msg=saved', 303);
-  });
-
-  app.post('/admin/shared-accounts', { config: { auth: 'admin' } }, async (request, reply) => {
-    const name = field(request.body, 'name').trim();
-    const pin = field(request.body, 'pin');
-    await service.createSharedAccount({ name, ...(pin ? { pin } : {}) }, adminOf(request));
-    const user = field(request.body, 'user').trim();
-    if (user) await service.grantSharedAccess(name, { user });
-    return reply.redirect('/admin/accounts?msg=created', 303);
   });
 }

@@ -10,6 +10,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, F
 import { PrintgateError } from '../../shared/errors.ts';
 import { jsonErrorHandler, toErrorAnswer } from '../http/errors.ts';
 import type { Storage } from '../storage/port.ts';
+import { adminManage } from './admin-manage.ts';
 import { adminPages } from './admin-pages.ts';
 import { adminRecords } from './admin-records.ts';
 import { Answers } from './answers.ts';
@@ -98,6 +99,7 @@ export const webPlugin: FastifyPluginAsync<WebOptions> = async (app, options) =>
   await userApi(app, ctx);
   await adminPages(app, ctx);
   await adminRecords(app, ctx);
+  await adminManage(app, ctx);
 
   // Password routes on the admin API (`printgate cmd set-user-password / set-admin-password`).
   const PASSWORD_BODY = { type: 'object', properties: { password: { type: 'string', minLength: 1, maxLength: 1024 } }, required: ['password'], additionalProperties: false } as const;
