@@ -13,7 +13,7 @@
 // SQLite default's durability (see pg-cluster.ts); --pg-durable flushes every commit.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,7 +45,20 @@ const RATE = Number(opts.rate);
 
 interface Server {
   readonly port: number;
+  /** CPU seconds (user + system) the server process has used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
+}
+
+/** CPU time of a process from /proc (Linux), in seconds; NaN elsewhere. */
+function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 async function startServer(db: string, dataDir: string): Promise<Server> {
@@ -64,6 +77,7 @@ async function startServer(db: string, dataDir: string): Promise<Server> {
   });
   return {
     port,
+    cpuSeconds: () => processCpuSeconds(child.pid!),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -153,22 +167,32 @@ async function pair(port: number, a: SimAgent, user: number): Promise<PairTimes>
   return { authorizeMs: t1 - t0, completeMs: t3 - t2 };
 }
 
-/** (1) closed loop: every agent runs pairs back to back; pairs per second. */
-async function throughput(port: number, agents: SimAgent[], seconds: number): Promise<number> {
+/** (1) closed loop: every agent runs pairs back to back; pairs per second, and the
+ *  server's CPU milliseconds per pair (a figure that other load on the machine disturbs less). */
+async function throughput(server: Server, agents: SimAgent[], seconds: number): Promise<{ pairsPerSecond: number; serverCpuMsPerPair: number; clientCpuMsPerPair: number }> {
+  const port = server.port;
   let user = 0;
   let count = 0;
   let counting = false;
+  let cpuAtStart = NaN;
+  let clientAtStart = process.cpuUsage();
   const warmUpUntil = performance.now() + 2000;
   const endAt = warmUpUntil + seconds * 1000;
   let startedAt = 0;
   await Promise.all(agents.map(async (a) => {
     while (performance.now() < endAt) {
       await pair(port, a, user++ % USERS);
-      if (!counting && performance.now() >= warmUpUntil) { counting = true; startedAt = performance.now(); count = 0; }
+      if (!counting && performance.now() >= warmUpUntil) { counting = true; startedAt = performance.now(); count = 0; cpuAtStart = server.cpuSeconds(); clientAtStart = process.cpuUsage(); }
       if (counting) count++;
     }
   }));
-  return count / ((performance.now() - startedAt) / 1000);
+  const cpu = server.cpuSeconds() - cpuAtStart;
+  const client = process.cpuUsage(clientAtStart);
+  return {
+    pairsPerSecond: count / ((performance.now() - startedAt) / 1000),
+    serverCpuMsPerPair: (cpu * 1000) / count,
+    clientCpuMsPerPair: (client.user + client.system) / 1000 / count,
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -225,6 +249,8 @@ function median(xs: number[]): number {
 
 async function benchEngine(engine: 'sqlite' | 'postgres', pgUrl: string | null) {
   const pairsPerSecond: number[] = [];
+  const cpuPerPair: number[] = [];
+  const clientCpuPerPair: number[] = [];
   const lat: Array<Awaited<ReturnType<typeof latency>>> = [];
   for (let run = 0; run < RUNS; run++) {
     for (const kind of ['throughput', 'latency'] as const) {
@@ -234,9 +260,11 @@ async function benchEngine(engine: 'sqlite' | 'postgres', pgUrl: string | null) 
       try {
         const agents = await setUp(server.port, `${run}`);
         if (kind === 'throughput') {
-          const pps = await throughput(server.port, agents, SECONDS);
+          const { pairsPerSecond: pps, serverCpuMsPerPair, clientCpuMsPerPair } = await throughput(server, agents, SECONDS);
           pairsPerSecond.push(pps);
-          if (!opts.json) process.stderr.write(`${engine} run ${run + 1}: ${pps.toFixed(0)} pairs/s\n`);
+          cpuPerPair.push(serverCpuMsPerPair);
+          clientCpuPerPair.push(clientCpuMsPerPair);
+          if (!opts.json) process.stderr.write(`${engine} run ${run + 1}: ${pps.toFixed(0)} pairs/s, CPU per pair: server ${serverCpuMsPerPair.toFixed(3)} ms, load generator ${clientCpuMsPerPair.toFixed(3)} ms\n`);
         } else {
           const l = await latency(server.port, agents, SECONDS, RATE);
           lat.push(l);
@@ -255,6 +283,8 @@ async function benchEngine(engine: 'sqlite' | 'postgres', pgUrl: string | null) 
     seconds: SECONDS,
     throughputPairsPerSecond: Math.round(median(pairsPerSecond)),
     throughputRuns: pairsPerSecond.map(Math.round),
+    serverCpuMsPerPair: +median(cpuPerPair).toFixed(3),
+    clientCpuMsPerPair: +median(clientCpuPerPair).toFixed(3),
     latencyAtRate: RATE,
     p50Ms: +median(lat.map((l) => l.p50)).toFixed(2),
     p99Ms: +median(lat.map((l) => l.p99)).toFixed(2),
@@ -291,9 +321,9 @@ async function main(): Promise<void> {
   }
   const os = await import('node:os');
   process.stdout.write(`\nserver bench: ${AGENTS} agents, medians of ${RUNS} runs of ${SECONDS} s (Node ${process.version}, ${os.cpus().length} CPUs, load average at start ${loadAtStart.map((l) => l.toFixed(1)).join(' ')}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})\n`);
-  process.stdout.write(`engine     pairs/s (closed loop)   at ${RATE} pairs/s: p50 / p99 per call (authorize p99, complete p99)\n`);
+  process.stdout.write(`engine     pairs/s (closed loop)  server CPU/pair   at ${RATE} pairs/s: p50 / p99 per call (authorize p99, complete p99)\n`);
   for (const r of results) {
-    process.stdout.write(`${r.engine.padEnd(10)} ${String(r.throughputPairsPerSecond).padStart(8)}                ${r.p50Ms} ms / ${r.p99Ms} ms (${r.authorizeP99Ms}, ${r.completeP99Ms}) at ${r.achievedRate}/s\n`);
+    process.stdout.write(`${r.engine.padEnd(10)} ${String(r.throughputPairsPerSecond).padStart(8)}               ${r.serverCpuMsPerPair.toFixed(3)} ms         ${r.p50Ms} ms / ${r.p99Ms} ms (${r.authorizeP99Ms}, ${r.completeP99Ms}) at ${r.achievedRate}/s\n`);
   }
 }
 
