@@ -91,7 +91,8 @@ export class ColourAnalyser {
   }
 
   private async content(s: PdfStream): Promise<Uint8Array> {
-    const d = await this.doc.streamData(s);
+    const now = this.doc.streamDataNow(s);
+    const d = now instanceof Promise ? await now : now;
     if (d.codec) throw new AnalysisError('ANALYSIS_MALFORMED', `content stream with image filter /${d.codec}`, s.start);
     return d.data;
   }

@@ -137,32 +137,14 @@ export class PdfDocument {
   }
 
   /** Parse "num gen obj <value> [stream]" at an absolute offset. */
-  async parseAt(offset: number): Promise<{ num: number; gen: number; value: PdfObj; streamStart: number }> {
+  async parseAt(offset: number): Promise<Parsed> {
     let size = 4096;
     for (;;) {
       this.budget(offset);
       const win = await this.reader.read(offset, size);
       const complete = offset + win.length >= this.reader.size;
-      const lx = new Lexer(win, offset, complete);
       try {
-        const num = lx.next(false);
-        const gen = lx.next(false);
-        const kw = lx.next(false);
-        if (typeof num !== 'number' || typeof gen !== 'number' || !(kw instanceof PdfOp) || kw.op !== 'obj') {
-          throw new AnalysisError('ANALYSIS_MALFORMED', 'expected "N G obj"', offset);
-        }
-        let value = lx.next(true);
-        if (value === undefined || value instanceof PdfOp) value = null; // "1 0 obj endobj"
-        let streamStart = -1;
-        lx.skipSpace();
-        if (value instanceof PdfDict && win[lx.pos] === 0x73 && indexOf(win, 'stream', lx.pos, lx.pos + 6) === lx.pos) {
-          let p = lx.pos + 6;
-          if (p >= win.length && !complete) throw new Underflow();
-          if (win[p] === 0x0d) p++;
-          if (win[p] === 0x0a) p++;
-          streamStart = offset + p;
-        }
-        return { num, gen, value, streamStart };
+        return parseWindow(win, offset, complete);
       } catch (e) {
         if (!(e instanceof Underflow)) throw e;
         if (complete || size >= this.limits.maxBufferBytes) {
@@ -171,6 +153,39 @@ export class PdfDocument {
         size *= 4;
       }
     }
+  }
+
+  /**
+   * The fast path of loadObject, without a promise: an object stored at its xref offset
+   * that lies in a cached block and parses cleanly there (a stream too when its /Length
+   * is direct and right). undefined means "take the general path", which handles every
+   * other case (and every error) exactly as before.
+   */
+  private loadDirectNow(num: number, offset: number): PdfObj | undefined {
+    if (offset < 0 || offset >= this.reader.size) return undefined;
+    const win = this.reader.read(offset, 4096);
+    if (win instanceof Promise) return undefined;
+    let parsed: Parsed;
+    try {
+      parsed = parseWindow(win, offset, offset + win.length >= this.reader.size);
+    } catch {
+      return undefined;
+    }
+    if (parsed.num !== num) return undefined;
+    this.budget(offset);
+    let value = parsed.value;
+    if (parsed.streamStart >= 0 && value instanceof PdfDict) {
+      const len = value.get('Length');
+      if (typeof len !== 'number' || len < 0 || parsed.streamStart + len > this.reader.size) return undefined;
+      const after = this.reader.read(parsed.streamStart + len, 48);
+      if (after instanceof Promise) return undefined;
+      let p = 0;
+      while (p < after.length && isWhite(after[p]!)) p++;
+      if (indexOf(after, 'endstream', p, p + 9) !== p) return undefined;
+      value = new PdfStream(value, parsed.streamStart, len, num, parsed.gen);
+    }
+    if (this.decryptor && num !== this.encryptNum) decryptStrings(value instanceof PdfStream ? value.dict : value, this.decryptor, num, parsed.gen);
+    return value;
   }
 
   /**
@@ -186,6 +201,16 @@ export class PdfDocument {
     if (e && e.type === 2) {
       const stm = this.objStms.get(e.a);
       const v = stm ? this.inObjStm(stm, e.b, num) : undefined;
+      if (v !== undefined) {
+        if (keep) {
+          if (this.cache.size >= CACHE_MAX) this.cache.clear();
+          this.cache.set(num, v);
+        }
+        return v;
+      }
+    }
+    if (e && e.type === 1 && !this.resolving.has(num)) {
+      const v = this.loadDirectNow(num, e.a);
       if (v !== undefined) {
         if (keep) {
           if (this.cache.size >= CACHE_MAX) this.cache.clear();
@@ -342,6 +367,23 @@ export class PdfDocument {
     return decodeFilters(raw, s.dict, limit, s.start);
   }
 
+  /**
+   * streamData without a promise when it can be had at once: the stored bytes lie in a
+   * cached block, nothing is encrypted and the filter entries are direct (the usual
+   * content stream). Otherwise the promise of streamData.
+   */
+  streamDataNow(s: PdfStream): Decoded | Promise<Decoded> {
+    const d = s.dict;
+    if (this.encrypted || s.length > this.limits.maxBufferBytes ||
+        d.get('Filter') instanceof PdfRef || d.get('DecodeParms') instanceof PdfRef || d.get('Length') instanceof PdfRef) {
+      return this.streamData(s);
+    }
+    const raw = this.reader.read(s.start, s.length);
+    if (raw instanceof Promise) return this.streamData(s);
+    this.budget(s.start);
+    return decodeFilters(raw, d, this.limits.maxBufferBytes, s.start);
+  }
+
   /** The stream's bytes as stored (decrypted), with its filter entries resolved. */
   async rawStream(s: PdfStream): Promise<Uint8Array> {
     this.budget(s.start);
@@ -390,6 +432,31 @@ export class PdfDocument {
       return buf.subarray(0, got);
     };
   }
+}
+
+interface Parsed { num: number; gen: number; value: PdfObj; streamStart: number }
+
+/** "num gen obj <value> [stream]" at the start of `win` (file offset `offset`); Underflow when cut. */
+function parseWindow(win: Uint8Array, offset: number, complete: boolean): Parsed {
+  const lx = new Lexer(win, offset, complete);
+  const num = lx.next(false);
+  const gen = lx.next(false);
+  const kw = lx.next(false);
+  if (typeof num !== 'number' || typeof gen !== 'number' || !(kw instanceof PdfOp) || kw.op !== 'obj') {
+    throw new AnalysisError('ANALYSIS_MALFORMED', 'expected "N G obj"', offset);
+  }
+  let value = lx.next(true);
+  if (value === undefined || value instanceof PdfOp) value = null; // "1 0 obj endobj"
+  let streamStart = -1;
+  lx.skipSpace();
+  if (value instanceof PdfDict && win[lx.pos] === 0x73 && indexOf(win, 'stream', lx.pos, lx.pos + 6) === lx.pos) {
+    let p = lx.pos + 6;
+    if (p >= win.length && !complete) throw new Underflow();
+    if (win[p] === 0x0d) p++;
+    if (win[p] === 0x0a) p++;
+    streamStart = offset + p;
+  }
+  return { num, gen, value, streamStart };
 }
 
 function isIdentityCrypt(d: PdfDict): boolean {

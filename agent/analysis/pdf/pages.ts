@@ -133,13 +133,20 @@ export async function linearizedPageCount(doc: PdfDocument): Promise<number | un
 /** A page's content streams (one stream or an array of them). */
 export async function pageContents(doc: PdfDocument, page: PdfDict): Promise<PdfStream[]> {
   // Content streams belong to one page: read them past the object cache.
-  const once = (o: PdfObj | undefined) => (o instanceof PdfRef ? doc.getObject(o.num, false) : o);
-  const c = await once(page.get('Contents'));
-  const list = Array.isArray(c) ? c : c ? [c] : [];
+  // Await only what needs it: the stream objects usually parse from a cached block.
+  let c = once(doc, page.get('Contents'));
+  if (c instanceof Promise) c = await c;
+  if (c instanceof PdfStream) return [c];
   const out: PdfStream[] = [];
-  for (const s of list) {
-    const r = await once(s);
+  if (!Array.isArray(c)) return out;
+  for (const s of c) {
+    let r = once(doc, s);
+    if (r instanceof Promise) r = await r;
     if (r instanceof PdfStream) out.push(r);
   }
   return out;
+}
+
+function once(doc: PdfDocument, o: PdfObj | undefined): PdfObj | undefined | Promise<PdfObj> {
+  return o instanceof PdfRef ? doc.getObject(o.num, false) : o;
 }
