@@ -7,11 +7,10 @@ import type { FastifyInstance } from 'fastify';
 import { PrintgateError } from '../../shared/errors.ts';
 import { BILLING_MODES, FAILURE_MODES } from '../domain/types.ts';
 import type { CostModel, Printer, Restrictions, UpdatePrinterInput } from '../service/types.ts';
-import { adminOf, csrfOf, field, moneyFormat, type MoneyFormat, type WebContext } from './context.ts';
+import { adminOf, csrfOf, field, moneyFormat, setPassword, type MoneyFormat, type WebContext } from './context.ts';
 import { dashboard, environment, pagesChart } from './dashboard.ts';
 import { html, type Html } from './html.ts';
 import { hidden, notice, page, sendPage, when } from './layout.ts';
-import { setPassword } from './plugin.ts';
 import { loginPage } from './user-pages.ts';
 
 const ADMIN_MESSAGES: Record<string, string> = {

@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { PrintgateError } from '../../shared/errors.ts';
 import { formatMoney, parseMoney, type Minor } from '../../shared/money.ts';
 import type { PrintService } from '../service/types.ts';
+import { hashPassword, passwordProblem } from './password.ts';
 import type { Answers } from './answers.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { LoginService } from './session.ts';
@@ -65,4 +66,13 @@ export function field(body: unknown, name: string): string {
 /** The CSRF token of the request's session, for the forms of a page. */
 export function csrfOf(request: FastifyRequest): string {
   return request.webSession?.csrf ?? '';
+}
+
+/** Set a password (users must exist) and end that person's other sessions. */
+export async function setPassword(ctx: WebContext, kind: 'user' | 'admin', name: string, password: string): Promise<void> {
+  const problem = passwordProblem(password);
+  if (problem) throw new PrintgateError('VALIDATION_FAILED', problem);
+  if (kind === 'user') await ctx.service.getUser(name);
+  await ctx.store.setPassword(kind, name, await hashPassword(password));
+  await ctx.store.deleteSessionsOf(kind, name);
 }

@@ -14,7 +14,7 @@ import { adminManage } from './admin-manage.ts';
 import { adminPages } from './admin-pages.ts';
 import { adminRecords } from './admin-records.ts';
 import { Answers } from './answers.ts';
-import type { WebContext } from './context.ts';
+import { setPassword, type WebContext } from './context.ts';
 import { html } from './html.ts';
 import { page, sendPage } from './layout.ts';
 import { hashPassword, passwordProblem } from './password.ts';
@@ -115,15 +115,6 @@ export const webPlugin: FastifyPluginAsync<WebOptions> = async (app, options) =>
     return reply.code(204).send();
   });
 };
-
-/** Set a password (users must exist) and end that person's other sessions. */
-export async function setPassword(ctx: WebContext, kind: 'user' | 'admin', name: string, password: string): Promise<void> {
-  const problem = passwordProblem(password);
-  if (problem) throw new PrintgateError('VALIDATION_FAILED', problem);
-  if (kind === 'user') await ctx.service.getUser(name);
-  await ctx.store.setPassword(kind, name, await hashPassword(password));
-  await ctx.store.deleteSessionsOf(kind, name);
-}
 
 /** Errors as HTML pages for people, JSON for the APIs; a missing session shows the log-in. */
 function errorPage(err: FastifyError, request: FastifyRequest, reply: FastifyReply): unknown {
