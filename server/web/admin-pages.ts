@@ -34,6 +34,24 @@ function priceOf(model: CostModel, m: MoneyFormat): string {
   return m.fmt(model.type === 'simple' ? model.perPageMinor : model.defaultMinor);
 }
 
+/** The page's two-price form of a model: a table of exactly one colour row is "colour price". */
+function colourPriceOf(model: CostModel, m: MoneyFormat): string {
+  if (model.type !== 'table' || model.rows.length !== 1) return '';
+  const r = model.rows[0]!;
+  return r.color === true && r.duplex === null && r.media === null ? m.fmt(r.perPageMinor) : '';
+}
+
+/** Other tables (by duplex or paper size) are edited with the admin API; this page shows them only. */
+function isOtherTable(model: CostModel, m: MoneyFormat): boolean {
+  return model.type === 'table' && colourPriceOf(model, m) === '';
+}
+
+export function costModelFrom(price: string, colourPrice: string, m: MoneyFormat): CostModel {
+  const perPageMinor = m.parse(price, 'price');
+  if (!colourPrice.trim()) return { type: 'simple', perPageMinor };
+  return { type: 'table', defaultMinor: perPageMinor, rows: [{ color: true, duplex: null, media: null, perPageMinor: m.parse(colourPrice, 'colour price') }] };
+}
+
 function printerForm(p: Printer, m: MoneyFormat, csrf: string): Html {
   const r = p.restrictions;
   const id = `p${p.id.replace(/[^A-Za-z0-9]/g, '_')}`;
@@ -42,8 +60,10 @@ function printerForm(p: Printer, m: MoneyFormat, csrf: string): Html {
   return html`<section aria-labelledby="${id}-h"><h2 id="${id}-h">${p.id}</h2><p class="muted">${p.description} · first seen ${when(p.firstSeenAt)}</p>
     <form method="post" action="/admin/printers/edit">${hidden('_csrf', csrf)}${hidden('ref', p.id)}
     <div class="row">
-      <div><label for="${id}-price">Price per page (${m.currency})${p.costModel.type === 'table' ? ' — replaces the table' : ''}</label>
+      <div><label for="${id}-price">Price per page (${m.currency})${isOtherTable(p.costModel, m) ? ' — replaces the price table' : ''}</label>
         <input id="${id}-price" name="price" type="text" inputmode="decimal" value="${priceOf(p.costModel, m)}" required></div>
+      <div><label for="${id}-cprice">Colour page price (empty: the same)</label>
+        <input id="${id}-cprice" name="colourPrice" type="text" inputmode="decimal" value="${colourPriceOf(p.costModel, m)}"></div>
       <div><label for="${id}-fm">When the server is unreachable</label><select id="${id}-fm" name="failureMode">
         ${FAILURE_MODES.map((f) => html`<option value="${f}"${p.failureMode === f ? html` selected` : ''}>${f}</option>`)}</select></div>
       <div><label for="${id}-color">Colour</label><select id="${id}-color" name="color">
@@ -122,7 +142,7 @@ export async function adminPages(app: FastifyInstance, ctx: WebContext): Promise
       maxPages: maxPages ? Number(maxPages) : null,
     };
     const patch: UpdatePrinterInput = {
-      costModel: { type: 'simple', perPageMinor: m.parse(field(b, 'price'), 'price') },
+      costModel: costModelFrom(field(b, 'price'), field(b, 'colourPrice'), m),
       failureMode: field(b, 'failureMode') as Printer['failureMode'], restrictions,
       enabled: field(b, 'enabled') === '1', releaseRequired: field(b, 'releaseRequired') === '1',
       confirmRequired: field(b, 'confirmRequired') === '1', claimRequired: field(b, 'claimRequired') === '1',

@@ -67,4 +67,7 @@ t.test('admin management pages', async (t) => {
   t.same([p.costModel, p.failureMode, p.restrictions.color, p.restrictions.duplex, p.restrictions.maxPages, p.releaseRequired, p.confirmRequired, p.watermark, p.watermarkTemplate],
     [{ type: 'simple', perPageMinor: 7 }, 'HOLD_UNTIL_RECONNECTED', 'grayscale', 'force', 50, true, false, true, '%user% %date%']);
   t.match((await h.get('/admin/printers', admin)).body, /value="0\.07"/);
+  await ok('/admin/printers/edit', { ref: 'agent1/q', price: '0.05', colourPrice: '0.30', failureMode: 'ALLOW_AND_LOG_LATER', color: 'allow', duplex: 'allow', enabled: '1' });
+  t.same((await h.service.getPrinter('agent1/q')).costModel, { type: 'table', defaultMinor: 5, rows: [{ color: true, duplex: null, media: null, perPageMinor: 30 }] }, 'a colour price makes a one-row table');
+  t.match((await h.get('/admin/printers', admin)).body, /name="colourPrice" type="text" inputmode="decimal" value="0\.30"/);
 });
