@@ -35,6 +35,7 @@ interface Question {
   holdKind: string;
   question: string;
   host: string;
+  expiresAt: string | null;
 }
 interface State {
   currency: string;
@@ -223,7 +224,8 @@ export class UserClient {
   async #ask(q: Question): Promise<void> {
     // Still waiting? (It may have been answered at the web page or timed out meanwhile.)
     if (this.#state && !this.#state.held.some((h) => h.jobId === q.jobId)) return;
-    this.#say(`job ${q.jobId} (${q.title || 'untitled'}) on ${q.printer}: ${q.question}`);
+    const until = q.expiresAt ? ` (until ${q.expiresAt.slice(11, 16)} UTC)` : '';
+    this.#say(`job ${q.jobId} (${q.title || 'untitled'}) on ${q.printer}: ${q.question}${until}`);
     const accounts = this.#state?.accounts ?? [];
     for (;;) {
       if (q.holdKind === 'CHOOSE_ACCOUNT') {

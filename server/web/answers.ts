@@ -39,6 +39,12 @@ export class Answers {
     return job;
   }
 
+  /** When each of the user's held jobs times out (epoch ms), by job id. */
+  async holdExpiries(user: string): Promise<Map<string, number>> {
+    const rows = await this.#db.all("SELECT id, hold_expires_at FROM jobs WHERE status = 'held' AND user_name = ? LIMIT 1000", [user]);
+    return new Map(rows.filter((r) => r.hold_expires_at !== null).map((r) => [String(r.id), Number(r.hold_expires_at)]));
+  }
+
   /** Accounts the user may pick for a job: personal ones first, then shared ones. */
   async choices(user: string): Promise<AccountChoice[]> {
     const [u, balances] = await Promise.all([this.#service.getUser(user), this.#service.listBalances(user)]);

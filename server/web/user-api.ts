@@ -22,6 +22,8 @@ export interface HeldQuestion {
   holdKind: string;
   question: string;
   host: string;
+  /** When the server cancels it (uncharged) if nobody answers; ISO time or null. */
+  expiresAt: string | null;
 }
 
 export interface UserState {
@@ -42,8 +44,10 @@ export interface DeniedNotice {
   reason: string;
 }
 
-function held(job: Job, m: MoneyFormat): HeldQuestion {
+function held(job: Job, m: MoneyFormat, expiries: Map<string, number>): HeldQuestion {
+  const expires = expiries.get(job.id);
   return {
+    expiresAt: expires === undefined ? null : new Date(expires).toISOString(),
     jobId: job.id, title: job.title, printer: job.printer, pages: job.pages, copies: job.copies, cost: m.fmt(job.costMinor),
     holdKind: job.holdKind ?? 'RELEASE', question: question(job.holdKind, m.fmt(job.costMinor), m.currency), host: job.host,
   };
@@ -51,8 +55,9 @@ function held(job: Job, m: MoneyFormat): HeldQuestion {
 
 export async function userState(ctx: WebContext, user: string): Promise<UserState> {
   const m = await moneyFormat(ctx.service);
-  const [balances, jobs, choices, threshold] = await Promise.all([
+  const [balances, jobs, choices, threshold, expiries] = await Promise.all([
     ctx.service.listBalances(user), ctx.service.listHeldJobs(user), ctx.answers.choices(user), ctx.service.getConfigValue('low-balance.threshold'),
+    ctx.answers.holdExpiries(user),
   ]);
   return {
     user, currency: m.currency,
@@ -60,7 +65,7 @@ export async function userState(ctx: WebContext, user: string): Promise<UserStat
     // The warning is about the user's default (first) personal account.
     lowBalance: balances.length > 0 && balances[0]!.availableMinor < m.parse(threshold.value, 'threshold'),
     threshold: threshold.value,
-    held: jobs.map((j) => held(j, m)),
+    held: jobs.map((j) => held(j, m, expiries)),
     accounts: choices.map(({ name, shared, hasPin }) => ({ name, shared, hasPin })),
   };
 }

@@ -53,7 +53,7 @@ const JOB_HEAD = html`<thead><tr><th scope="col">When</th><th scope="col">Docume
   <th scope="col" class="num">Copies</th><th scope="col">Colour</th><th scope="col" class="num">Cost</th><th scope="col">Status</th></tr></thead>`;
 
 /** One held job with its question and the answers the user may give. */
-export function heldJob(job: Job, m: MoneyFormat, csrf: string, choices: Array<{ name: string; shared: boolean; hasPin: boolean }>): Html {
+export function heldJob(job: Job, m: MoneyFormat, csrf: string, choices: Array<{ name: string; shared: boolean; hasPin: boolean }>, expiresMs?: number): Html {
   const ask = question(job.holdKind, m.fmt(job.costMinor), m.currency);
   const chooser = job.holdKind === 'CHOOSE_ACCOUNT'
     ? html`<label for="acc-${job.id}">Account</label><select id="acc-${job.id}" name="account">${choices.map((c) =>
@@ -62,7 +62,8 @@ export function heldJob(job: Job, m: MoneyFormat, csrf: string, choices: Array<{
     : '';
   const go = job.holdKind === 'CONFIRM' ? 'Print' : job.holdKind === 'CLAIM' ? 'Claim and print' : job.holdKind === 'CHOOSE_ACCOUNT' ? 'Print' : 'Release';
   return html`<div class="card question" data-job="${job.id}"><p><strong>${job.title || '(untitled)'}</strong> on ${job.printer},
-    ${job.pages ?? '?'} page(s) × ${job.copies}<br>${ask}</p>
+    ${job.pages ?? '?'} page(s) × ${job.copies}<br>${ask}
+    ${expiresMs ? html`<br><span class="muted">Cancelled without charge at ${when(new Date(expiresMs).toISOString())} UTC if nobody answers.</span>` : ''}</p>
     <form method="post" action="/jobs/${job.id}/release" class="inline">${hidden('_csrf', csrf)}${chooser}
       <button type="submit">${go}</button></form>
     <form method="post" action="/jobs/${job.id}/cancel" class="inline">${hidden('_csrf', csrf)}<button type="submit" class="secondary">Cancel</button></form></div>`;
@@ -75,9 +76,9 @@ export async function userPages(app: FastifyInstance, ctx: WebContext): Promise<
     if (request.caller?.kind !== 'user') return loginPage(request, reply, 'user');
     const user = userOf(request);
     const m = await moneyFormat(service);
-    const [balances, held, recent, choices, threshold] = await Promise.all([
+    const [balances, held, recent, choices, threshold, expiries] = await Promise.all([
       service.listBalances(user), service.listHeldJobs(user), service.listJobs({ user, limit: 10 }),
-      ctx.answers.choices(user), service.getConfigValue('low-balance.threshold'),
+      ctx.answers.choices(user), service.getConfigValue('low-balance.threshold'), ctx.answers.holdExpiries(user),
     ]);
     const low = balances.length > 0 && balances[0]!.availableMinor < m.parse(threshold.value, 'threshold');
     const body = html`${flash(request)}
@@ -87,7 +88,7 @@ export async function userPages(app: FastifyInstance, ctx: WebContext): Promise<
         ${b.reservedMinor ? html`<p class="muted">${m.fmt(b.reservedMinor)} reserved for jobs printing now</p>` : ''}</div>`)}</div>
       <h2 id="held-h">Held jobs</h2>
       <section aria-labelledby="held-h">${held.length === 0 ? html`<p>No job is waiting for you.</p>`
-        : held.map((j) => heldJob(j, m, csrfOf(request), choices))}</section>
+        : held.map((j) => heldJob(j, m, csrfOf(request), choices, expiries.get(j.id)))}</section>
       <h2>Recent jobs</h2><div class="table"><table>${JOB_HEAD}<tbody>${recent.items.map((j) => jobRow(j, m))}</tbody></table></div>
       <p><a href="/jobs">All jobs</a></p>`;
     return sendPage(reply, page({ title: 'Your balance', area: 'user', who: { name: user, csrf: csrfOf(request) }, current: '/' }, body));

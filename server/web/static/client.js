@@ -40,6 +40,7 @@
     var box = el('div', { 'class': 'card question', 'data-job': q.jobId });
     box.appendChild(el('p', {}, (q.title || '(untitled)') + ' on ' + q.printer + ', ' + (q.pages === null ? '?' : q.pages) + ' page(s) × ' + q.copies));
     box.appendChild(el('p', { 'class': 'ask' }, q.question));
+    if (q.expiresAt) box.appendChild(el('p', { 'class': 'muted' }, 'Cancelled without charge at ' + q.expiresAt.slice(11, 16) + ' UTC if nobody answers.'));
     var form = el('form', { 'class': 'row' });
     var select = null;
     var pin = null;

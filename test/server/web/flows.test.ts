@@ -52,6 +52,7 @@ t.test('claim-required printers: the owner claims at the web page; unclaimed job
   const page = await h.get('/', alice);
   t.match(page.body, /Is this your job\? Claim it to print \(0\.30 USD\)\./);
   t.match(page.body, /Claim and print/);
+  t.match(page.body, /Cancelled without charge at \d{4}-\d\d-\d\d \d\d:\d\d UTC if nobody answers/, 'when it times out');
   t.equal((await h.form(`/jobs/${claimed.jobId}/release`, alice, {})).statusCode, 303);
   t.equal((await h.service.getJob(claimed.jobId)).status, 'authorized', 'claimed: it prints');
 
