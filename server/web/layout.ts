@@ -35,14 +35,24 @@ export function page(shell: Shell, body: Html | Html[]): Html {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${shell.title} · printgate${shell.area === 'admin' ? ' admin' : ''}</title>
-<link rel="stylesheet" href="/static/style.css">${shell.script ? html`<script src="/static/${shell.script}" defer></script>` : ''}</head>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/static/style.css">${shell.script ? html`<script src="/static/${shell.script}" defer></script>` : ''}</head>
 <body class="${shell.area}"><a class="skip" href="#main">Skip to content</a>
 <header><a class="brand" href="${shell.area === 'admin' ? '/admin' : '/'}">printgate${shell.area === 'admin' ? ' admin' : ''}</a>${nav}</header>
 <main id="main"><h1>${shell.title}</h1>${body}</main></body></html>`;
 }
 
+/** Pages load only our own script and style, cannot be framed (no clickjacking of the
+ *  release buttons), post only to us, and leak no URLs to other sites. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
 export function sendPage(reply: FastifyReply, markup: Html, status = 200): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(markup.value);
+  return reply.code(status).type('text/html; charset=utf-8').headers(PAGE_HEADERS).send(markup.value);
 }
 
 export function money(minor: Minor, exponent: number): string {

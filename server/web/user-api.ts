@@ -150,7 +150,13 @@ async function stream(ctx: WebContext, app: FastifyInstance, request: FastifyReq
   let lastId = (await ctx.service.listJobs({ user, limit: 1 })).items.map((j) => Number(j.id))[0] ?? 0;
   let beat = 0;
   try {
+    const sessionId = request.webSession?.id;
     while (!stop.signal.aborted) {
+      // A log-out or a password change ends the stream too, not only new requests.
+      if (sessionId !== undefined && !(await ctx.store.findSession(sessionId))) {
+        send('error', { message: 'the session ended' });
+        break;
+      }
       const state = await userState(ctx, user);
       const text = JSON.stringify(state);
       if (text !== lastState) {

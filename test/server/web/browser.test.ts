@@ -58,6 +58,12 @@ t.test('web tools in Chromium', { skip: needsChromium(), timeout: 180_000 }, asy
   const browser = await launchBrowser();
   t.teardown(() => browser.close());
   const context = await browser.browser.newContext({ acceptDownloads: true });
+  // Any script error or refused resource (CSP) in any page fails the test at the end.
+  const problems: string[] = [];
+  context.on('page', (p) => {
+    p.on('pageerror', (e) => problems.push(`${p.url()}: ${e.message}`));
+    p.on('console', (m) => { if (m.type() === 'error') problems.push(`${p.url()}: ${m.text()}`); });
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
 
@@ -144,5 +150,21 @@ t.test('web tools in Chromium', { skip: needsChromium(), timeout: 180_000 }, asy
     t.match(csv[1], /,alice,print,print1\/office,.*,0\.75,0\.00,ALLOW,printed,/, 'the newest job first, at the new price');
     await adminPage.setViewportSize({ width: 390, height: 800 });
     await screenshot(adminPage, 'admin-job-log-phone');
+    await adminPage.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await t.test('screenshots of the other main pages; no script errors anywhere', async (t) => {
+    for (const [path, name] of [['/jobs', 'user-jobs'], ['/transactions', 'user-transactions'], ['/cards', 'user-cards']]) {
+      await page.goto(`${server.url}${path}`);
+      await screenshot(page, name!);
+    }
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.goto(`${server.url}/`);
+    await screenshot(page, 'user-balance-phone');
+    for (const [path, name] of [['/admin/users', 'admin-users'], ['/admin/accounts', 'admin-accounts'], ['/admin/cards', 'admin-cards']]) {
+      await adminPage.goto(`${server.url}${path}`);
+      await screenshot(adminPage, name!);
+    }
+    t.same(problems, [], 'no page errors or refused resources');
   });
 });

@@ -123,4 +123,10 @@ t.test('the live event stream pushes the state and denials', async (t) => {
   t.equal(denied.decision, 'DENY');
   await waitFor(new RegExp(`event: denied\\ndata: \\{"jobId":"${denied.jobId}","title":"report\\.pdf","printer":"agent1/q","reasonCode":"INSUFFICIENT_CREDIT","reason":".+"\\}`));
   t.pass('the denial with its reason');
+  const ended = new Promise<void>((resolve) => res.on('end', () => resolve()));
+  const out = await h.app.inject({ method: 'POST', url: '/api/user/v1/logout', headers: { cookie: alice.cookie, 'x-csrf-token': alice.csrf } });
+  t.equal(out.statusCode, 204);
+  await waitFor(/event: error\ndata: \{"message":"the session ended"\}/);
+  await ended;
+  t.pass('logging out ends the open stream');
 });

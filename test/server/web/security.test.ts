@@ -15,6 +15,9 @@ t.test('visitors get log-in forms; users log in with a password and see their ba
   t.equal(home.statusCode, 200);
   t.match(home.body, /<form method="post" action="\/login">/);
   t.match(home.body, /<label for="password">Password<\/label>/, 'labelled fields');
+  t.match(home.headers['content-security-policy'], /frame-ancestors 'none'/, 'pages cannot be framed');
+  t.equal(home.headers['x-frame-options'], 'DENY');
+  t.match(home.headers['content-security-policy'], /default-src 'self'/, 'only our own scripts');
   t.equal((await h.get('/admin')).statusCode, 200);
   t.match((await h.get('/admin')).body, /action="\/admin\/login"/);
   const jobs = await h.get('/jobs');
