@@ -73,6 +73,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     `  data:        ${config.dataDir}`,
     `  database:    ${config.db.startsWith('postgres') ? redactUrl(config.db) : config.db}`,
     `  admin API:   ${url}/api/admin/v1 (OpenAPI at ${url}/api/admin/v1/openapi.json)`,
+    `  web pages:   ${url}/ (users), ${url}/admin (administrators; password: printgate cmd set-admin-password)`,
   ];
 
   let closing: Promise<void> | null = null;
