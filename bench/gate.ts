@@ -108,6 +108,24 @@ async function main(): Promise<void> {
     // latency with the machine's drift in common.
     const paired = samples.lab!.map((v, i) => v - samples.open![i]!).sort((a, b) => a - b);
 
+    // Where the agent's time goes, from its own log lines (analysis, fsync of the journal
+    // record, the spooler's release), and the whole arrival-to-release span.
+    const lines = agent.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+    const arrivedAt = new Map<string, number>();
+    const spans: number[] = [];
+    for (const l of lines) {
+      if (l.queue !== 'lab') continue;
+      if (l.msg === 'job arrived') arrivedAt.set(String(l.job), Date.parse(String(l.time)));
+      if (l.msg === 'released' && arrivedAt.has(String(l.job))) spans.push(Date.parse(String(l.time)) - arrivedAt.get(String(l.job))!);
+    }
+    const steps = {
+      analysisMs: med(lines.filter((l) => l.msg === 'analysed').map((l) => Number(l.ms))),
+      journalFsyncMs: med(lines.filter((l) => l.msg === 'released').map((l) => Number(l.journalMs))),
+      spoolerReleaseMs: med(lines.filter((l) => l.msg === 'released').map((l) => Number(l.spoolerMs))),
+      arrivedToReleasedMs: med(spans),
+    };
+
     // Idle: let the last job's completion settle, then watch the agent do nothing.
     await sleep(3000);
     const rss = rssBytes(agent.pid);
@@ -124,6 +142,7 @@ async function main(): Promise<void> {
       printgateMs: { p50: percentile(lab, 50), p99: percentile(lab, 99) },
       addedMs: { p50: percentile(lab, 50) - percentile(open, 50), p99: percentile(lab, 99) - percentile(open, 99) },
       addedPairedMs: { p50: percentile(paired, 50), p99: percentile(paired, 99) },
+      agentStepsMedianMs: steps,
       loadAverage: (await import('node:os')).loadavg()[0],
       agentRunsFrom: values.built ? 'dist (built)' : 'sources (type stripping)',
       agentIdle: { rssMB: Math.round((Math.max(rss, rssAfter) / 1048576) * 10) / 10, privateMB: Math.round((priv / 1048576) * 10) / 10, cpuTicks: ticks, cpuSeconds: ticks / 100, overSeconds: IDLE_S },
@@ -136,6 +155,7 @@ async function main(): Promise<void> {
         `  printgate    p50 ${result.printgateMs.p50} ms   p99 ${result.printgateMs.p99} ms`,
         `  added        p50 ${result.addedMs.p50} ms   p99 ${result.addedMs.p99} ms   (targets: 25 / 100)`,
         `  added/paired p50 ${result.addedPairedMs.p50} ms   p99 ${result.addedPairedMs.p99} ms   (per pair of consecutive jobs)`,
+        `  agent steps  (medians) analysis ${steps.analysisMs} ms, journal fsync ${steps.journalFsyncMs} ms, spooler release ${steps.spoolerReleaseMs} ms; job seen -> released ${steps.arrivedToReleasedMs} ms`,
         `  load average ${result.loadAverage.toFixed(2)} at the end (other work on the machine makes the figures noisy)`,
         `  agent from   ${result.agentRunsFrom}`,
         `  agent idle   RSS ${result.agentIdle.rssMB} MB (target <= 80; private ${result.agentIdle.privateMB} MB, the rest is the shared node binary)   CPU ${result.agentIdle.cpuTicks} ticks over ${IDLE_S} s`,
