@@ -1,6 +1,6 @@
 // Admin management of groups (membership, quotas), shared accounts (create with a PIN,
-// balance, access), agents (create, showing the token once; delete), and a user's billing
-// mode and disabled flag. Each is a form POST (CSRF-checked) that calls the PrintService
+// balance, access), agents (create, showing the token once; delete), a user's billing
+// mode and disabled flag, and the settings (hold time-out, low-credit threshold, ...). Each is a form POST (CSRF-checked) that calls the PrintService
 // and redirects back with a fixed message.
 
 import type { FastifyInstance } from 'fastify';
@@ -125,6 +125,22 @@ export async function adminManage(app: FastifyInstance, ctx: WebContext): Promis
     if (field(request.body, 'action') === 'revoke') await service.revokeSharedAccess(field(request.body, 'name'), access);
     else await service.grantSharedAccess(field(request.body, 'name'), access);
     return reply.redirect(back('/admin/accounts'), 303);
+  });
+
+  app.get('/admin/settings', { config: { auth: 'admin' } }, async (request, reply) => {
+    const csrf = csrfOf(request);
+    const entries = await service.listConfig();
+    const body = html`${adminFlash(request)}<div class="table"><table><thead><tr><th scope="col">Setting</th><th scope="col">Value</th></tr></thead><tbody>
+      ${entries.map((e, i) => html`<tr><th scope="row"><label for="cfg-${i}">${e.key}</label><br><span class="muted">${e.description} (default ${e.default})</span></th>
+        <td><form method="post" action="/admin/settings" class="row">${hidden('_csrf', csrf)}${hidden('key', e.key)}
+          <div><input id="cfg-${i}" name="value" type="text" value="${e.value}"></div><div><button type="submit" class="secondary">Save</button></div></form></td></tr>`)}
+      </tbody></table></div>`;
+    return sendPage(reply, page(adminShell(request, 'Settings', '/admin/settings'), body));
+  });
+
+  app.post('/admin/settings', { config: { auth: 'admin' } }, async (request, reply) => {
+    await service.setConfigValue(field(request.body, 'key'), field(request.body, 'value'));
+    return reply.redirect(back('/admin/settings'), 303);
   });
 
   app.post('/admin/users/edit', { config: { auth: 'admin' } }, async (request, reply) => {

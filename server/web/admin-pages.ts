@@ -71,6 +71,12 @@ function printerForm(p: Printer, m: MoneyFormat, csrf: string): Html {
       <div><label for="${id}-duplex">Duplex</label><select id="${id}-duplex" name="duplex">
         ${(['allow', 'force'] as const).map((c) => html`<option${(r.duplex ?? 'allow') === c ? html` selected` : ''}>${c}</option>`)}</select></div>
       <div><label for="${id}-max">Most pages per job (empty: no limit)</label><input id="${id}-max" name="maxPages" type="number" min="1" value="${r.maxPages ?? ''}"></div>
+      <div><label for="${id}-copies">Most copies (empty: no limit)</label><input id="${id}-copies" name="maxCopies" type="number" min="1" value="${r.maxCopies ?? ''}"></div>
+      <div><label for="${id}-maxcost">Highest job cost (empty: no limit)</label><input id="${id}-maxcost" name="maxCost" type="text" inputmode="decimal" value="${r.maxCostMinor == null ? '' : m.fmt(r.maxCostMinor)}"></div>
+    </div>
+    <div class="row">
+      <div><label for="${id}-groups">Only these groups may print (comma-separated; empty: everyone)</label><input id="${id}-groups" name="allowedGroups" type="text" value="${(r.allowedGroups ?? []).join(', ')}"></div>
+      <div><label for="${id}-titles">Refuse documents named like (comma-separated globs)</label><input id="${id}-titles" name="deniedTitles" type="text" value="${(r.deniedTitles ?? []).join(', ')}"></div>
     </div>
     ${box('enabled', 'Enabled', p.enabled)}${box('releaseRequired', 'Release required (secure print release)', p.releaseRequired)}
     ${box('confirmRequired', 'Users confirm the cost first', p.confirmRequired)}${box('claimRequired', 'Jobs must be claimed by the logged-in user (popup authentication)', p.claimRequired)}
@@ -135,11 +141,18 @@ export async function adminPages(app: FastifyInstance, ctx: WebContext): Promise
     const b = request.body;
     const m = await moneyFormat(service);
     const current = await service.getPrinter(field(b, 'ref'));
-    const maxPages = field(b, 'maxPages').trim();
-    if (maxPages && !/^\d{1,9}$/.test(maxPages)) throw new PrintgateError('VALIDATION_FAILED', 'most pages per job must be a whole number');
+    const count = (name: string, what: string): number | null => {
+      const v = field(b, name).trim();
+      if (v && !/^\d{1,9}$/.test(v)) throw new PrintgateError('VALIDATION_FAILED', `${what} must be a whole number`);
+      return v ? Number(v) : null;
+    };
+    const list = (name: string) => field(b, name).split(',').map((x) => x.trim()).filter(Boolean);
+    const maxCost = field(b, 'maxCost').trim();
     const restrictions: Restrictions = {
       ...current.restrictions, color: field(b, 'color') as Restrictions['color'], duplex: field(b, 'duplex') as Restrictions['duplex'],
-      maxPages: maxPages ? Number(maxPages) : null,
+      maxPages: count('maxPages', 'most pages per job'), maxCopies: count('maxCopies', 'most copies'),
+      maxCostMinor: maxCost ? m.parse(maxCost, 'highest job cost') : null,
+      allowedGroups: list('allowedGroups'), deniedTitles: list('deniedTitles'),
     };
     const patch: UpdatePrinterInput = {
       costModel: costModelFrom(field(b, 'price'), field(b, 'colourPrice'), m),

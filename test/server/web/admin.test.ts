@@ -61,12 +61,21 @@ t.test('admin management pages', async (t) => {
   await h.printer({});
   await ok('/admin/printers/edit', {
     ref: 'agent1/q', price: '0.07', failureMode: 'HOLD_UNTIL_RECONNECTED', color: 'grayscale', duplex: 'force', maxPages: '50',
+    maxCopies: '5', maxCost: '3.00', allowedGroups: 'staff', deniedTitles: '*.exe, secret*',
     enabled: '1', releaseRequired: '1', watermark: '1', watermarkTemplate: '%user% %date%',
   });
   const p = await h.service.getPrinter('agent1/q');
   t.same([p.costModel, p.failureMode, p.restrictions.color, p.restrictions.duplex, p.restrictions.maxPages, p.releaseRequired, p.confirmRequired, p.watermark, p.watermarkTemplate],
     [{ type: 'simple', perPageMinor: 7 }, 'HOLD_UNTIL_RECONNECTED', 'grayscale', 'force', 50, true, false, true, '%user% %date%']);
   t.match((await h.get('/admin/printers', admin)).body, /value="0\.07"/);
+  t.same([p.restrictions.maxCopies, p.restrictions.maxCostMinor, p.restrictions.allowedGroups, p.restrictions.deniedTitles], [5, 300, ['staff'], ['*.exe', 'secret*']], 'restrictions');
+
+  const settings = await h.get('/admin/settings', admin);
+  t.match(settings.body, /hold\.timeout-minutes/);
+  await ok('/admin/settings', { key: 'hold.timeout-minutes', value: '15' });
+  t.equal((await h.service.getConfigValue('hold.timeout-minutes')).value, '15', 'the hold time-out is a setting');
+  const refused = await h.form('/admin/settings', admin, { key: 'hold.timeout-minutes', value: 'soon' });
+  t.equal(refused.statusCode, 400, 'validated by the service');
   await ok('/admin/printers/edit', { ref: 'agent1/q', price: '0.05', colourPrice: '0.30', failureMode: 'ALLOW_AND_LOG_LATER', color: 'allow', duplex: 'allow', enabled: '1' });
   t.same((await h.service.getPrinter('agent1/q')).costModel, { type: 'table', defaultMinor: 5, rows: [{ color: true, duplex: null, media: null, perPageMinor: 30 }] }, 'a colour price makes a one-row table');
   t.match((await h.get('/admin/printers', admin)).body, /name="colourPrice" type="text" inputmode="decimal" value="0\.30"/);
