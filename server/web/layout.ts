@@ -19,7 +19,7 @@ export interface Shell {
 }
 
 const NAV = {
-  user: [['/', 'Balance'], ['/jobs', 'Jobs'], ['/transactions', 'Transactions'], ['/cards', 'Top-up card'], ['/client', 'Live client']],
+  user: [['/', 'Balance'], ['/jobs', 'Jobs'], ['/transactions', 'Transactions'], ['/cards', 'Top-up card'], ['/client', 'Live client'], ['/password', 'Password']],
   admin: [['/admin', 'Dashboard'], ['/admin/users', 'Users'], ['/admin/accounts', 'Groups & accounts'], ['/admin/printers', 'Printers'],
     ['/admin/jobs', 'Job log'], ['/admin/cards', 'Cards'], ['/admin/settings', 'Settings']],
 } as const;

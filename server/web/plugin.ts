@@ -21,7 +21,7 @@ import { hashPassword, passwordProblem } from './password.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { checkCsrf, DEFAULT_LIMITS, LoginService, sessionResolver, type LimitOptions } from './session.ts';
 import { WebStore } from './store.ts';
-import { livePage, loginPage, userPages } from './user-pages.ts';
+import { livePage, loginPage, passwordPage, userPages } from './user-pages.ts';
 import { userApi } from './user-api.ts';
 
 export interface WebOptions {
@@ -96,6 +96,7 @@ export const webPlugin: FastifyPluginAsync<WebOptions> = async (app, options) =>
 
   await userPages(app, ctx);
   await livePage(app);
+  await passwordPage(app, ctx);
   await userApi(app, ctx);
   await adminPages(app, ctx);
   await adminRecords(app, ctx);

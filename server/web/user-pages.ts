@@ -7,8 +7,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PrintgateError } from '../../shared/errors.ts';
 import type { Job } from '../service/types.ts';
 import { question } from './answers.ts';
-import { csrfOf, field, moneyFormat, userOf, type MoneyFormat, type WebContext } from './context.ts';
+import { csrfOf, field, moneyFormat, setPassword, userOf, type MoneyFormat, type WebContext } from './context.ts';
 import { html, type Html } from './html.ts';
+import { passwordProblem, verifyPassword } from './password.ts';
+import { RateLimiter } from './rate-limit.ts';
 import { hidden, notice, page, sendPage, when } from './layout.ts';
 import { checkLoginToken, loginToken } from './session.ts';
 
@@ -17,7 +19,7 @@ const MESSAGES: Record<string, ['ok' | 'error', string]> = {
   released: ['ok', 'The job was sent to the printer.'],
   cancelled: ['ok', 'The job was cancelled; nothing was charged.'],
   redeemed: ['ok', 'The card was redeemed.'],
-  'bad-login': ['error', 'Wrong user name or password.'],
+  'password-changed': ['ok', 'Your password was changed; log in with the new one.'],
 };
 
 export function flash(request: FastifyRequest): Html | '' {
@@ -31,7 +33,7 @@ export function loginPage(request: FastifyRequest, reply: FastifyReply, area: 'u
   const action = area === 'admin' ? '/admin/login' : '/login';
   const body = html`<section class="login" aria-labelledby="login-h">
     <h2 id="login-h">${area === 'admin' ? 'Administrator log-in' : 'Log in to see your balance and jobs'}</h2>
-    ${notice('error', error)}
+    ${error ? notice('error', error) : flash(request)}
     <form method="post" action="${action}">
       ${hidden('_login', token)}
       <label for="name">${area === 'admin' ? 'Administrator' : 'User name'}</label>
@@ -168,6 +170,38 @@ export async function userPages(app: FastifyInstance, ctx: WebContext): Promise<
       throw err;
     }
     return reply.redirect('/?msg=redeemed', 303);
+  });
+}
+
+/** A user changes their own password (the current one is required; tries are limited). */
+export async function passwordPage(app: FastifyInstance, ctx: WebContext): Promise<void> {
+  const tries = new RateLimiter({ limit: 5, windowMs: 15 * 60_000 });
+  const form = (request: FastifyRequest, reply: FastifyReply, error?: string, status = 200) => {
+    const user = userOf(request);
+    const body = html`${notice('error', error)}<section><form method="post" action="/password">${hidden('_csrf', csrfOf(request))}
+      <label for="current">Current password</label><input id="current" name="current" type="password" autocomplete="current-password" required>
+      <label for="new">New password (at least 8 characters)</label><input id="new" name="password" type="password" autocomplete="new-password" minlength="8" required>
+      <label for="again">New password again</label><input id="again" name="again" type="password" autocomplete="new-password" minlength="8" required>
+      <p><button type="submit">Change the password</button></p></form></section>`;
+    return sendPage(reply, page({ title: 'Change your password', area: 'user', who: { name: user, csrf: csrfOf(request) }, current: '/password' }, body), status);
+  };
+  app.get('/password', { config: { auth: 'user' } }, async (request, reply) => form(request, reply));
+  app.post('/password', { config: { auth: 'user' } }, async (request, reply) => {
+    const user = userOf(request);
+    if (tries.retryAfter(user) > 0) return form(request, reply, 'Too many wrong passwords; try again later.', 429);
+    const stored = await ctx.store.passwordHash('user', user);
+    if (!stored || !(await verifyPassword(field(request.body, 'current'), stored))) {
+      tries.hit(user);
+      return form(request, reply, 'The current password is wrong.', 403);
+    }
+    const next = field(request.body, 'password');
+    if (next !== field(request.body, 'again')) return form(request, reply, 'The two new passwords differ.', 400);
+    const problem = passwordProblem(next);
+    if (problem) return form(request, reply, `The new password is not acceptable: ${problem}.`, 400);
+    // Every session of the user ends, this one included: log in again with the new password.
+    await setPassword(ctx, 'user', user, next);
+    await ctx.logins.user.logout(request, reply, 'user');
+    return reply.redirect('/?msg=password-changed', 303);
   });
 }
 

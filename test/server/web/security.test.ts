@@ -154,3 +154,24 @@ t.test('PRINTGATE_ADMIN_PASSWORD sets the first admin password only', async (t) 
   await h.loginAdmin(PW);
   await t.rejects(h.loginAdmin('another password'), /401/, 'no other password works');
 });
+
+t.test('a user changes their own password with the current one; every session ends', async (t) => {
+  const h = await webHarness(t);
+  await h.admin('POST', '/users', { name: 'alice' });
+  await h.setPassword('alice', PW);
+  const one = await h.loginUser('alice', PW);
+  const two = await h.loginUser('alice', PW);
+  const wrong = await h.form('/password', one, { current: 'not it at all', password: 'new-password-1', again: 'new-password-1' });
+  t.equal(wrong.statusCode, 403);
+  t.match(wrong.body, /The current password is wrong/);
+  const differ = await h.form('/password', one, { current: PW, password: 'new-password-1', again: 'new-password-2' });
+  t.equal(differ.statusCode, 400);
+  const ok = await h.form('/password', one, { current: PW, password: 'new-password-1', again: 'new-password-1' });
+  t.equal(ok.statusCode, 303);
+  t.equal(ok.headers.location, '/?msg=password-changed');
+  t.equal((await h.get('/jobs', one)).statusCode, 401, 'this session ended');
+  t.equal((await h.get('/jobs', two)).statusCode, 401, 'the other one too');
+  await t.rejects(h.loginUser('alice', PW), /401/, 'the old password no longer works');
+  await h.loginUser('alice', 'new-password-1');
+  t.match((await h.get('/?msg=password-changed')).body, /log in with the new one/);
+});
