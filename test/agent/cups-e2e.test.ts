@@ -132,6 +132,27 @@ t.test('printgate end to end on a real CUPS', { skip }, async (t) => {
     await settlesAt(t, expected, 'two stamped pages');
   });
 
+  t.test('a held job (secure release) prints when released and is cancelled uncharged when cancelled', async (t) => {
+    await server.admin('PATCH', `/printers/${printer('lab')}`, { releaseRequired: true });
+    t.teardown(() => server.admin('PATCH', `/printers/${printer('lab')}`, { releaseRequired: false }));
+    type Job = { id: string; spoolerJobId: string; status: string };
+    const serverJob = (spoolerJobId: number) => until(`server job for ${spoolerJobId}`, async () =>
+      (await server.admin<{ items: Job[] }>('GET', '/jobs?user=alice')).items.find((j) => j.spoolerJobId === String(spoolerJobId) && j.status === 'held'));
+
+    const { jobId: a } = await rig.lp(['-d', 'lab', await file('held-a.pdf', 1)], 'alice');
+    const { jobId: b } = await rig.lp(['-d', 'lab', await file('held-b.pdf', 1)], 'alice');
+    const ja = await serverJob(a);
+    const jb = await serverJob(b);
+    t.ok(await nothingMoreReceived(800), 'held jobs do not print');
+    await server.admin('POST', `/jobs/${ja.id}/release`, {});
+    await nextReceived();
+    await server.admin('POST', `/jobs/${jb.id}/cancel`, { message: 'Not needed after all' });
+    await until('the held job cancelled at CUPS', async () => str(await ops.getJob(cups, b, ['job-name']), 'job-name').includes('Not needed after all'));
+    expected -= 10; // only the released one
+    await settlesAt(t, expected, 'the released job');
+    t.ok(await nothingMoreReceived(300), 'the cancelled job never printed');
+  });
+
   t.test('the three failure modes with the server down', async (t) => {
     await server.stop();
     await rig.lp(['-d', 'nolog', await file('nolog.pdf', 1)], 'alice');
