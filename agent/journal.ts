@@ -20,7 +20,7 @@
 // new record is never glued to a torn one. A bad line in the middle is skipped and counted.
 // Replaying is idempotent because every server call made from an entry carries the job's
 // idempotency key: an entry whose ack was lost is simply sent again.
-// Compaction (at open, and when no entry is left) rewrites only the live entries into a
+// Compaction (at open, and when the file grows past a limit) rewrites only the live entries into a
 // temporary file, fsyncs it, renames it over the journal and fsyncs the directory.
 
 import { open, rename, mkdir, type FileHandle } from 'node:fs/promises';
@@ -64,6 +64,8 @@ export interface JournalOptions {
   sync?: (handle: FileHandle) => Promise<void>;
   /** Told about skipped damaged lines. */
   warn?: (message: string) => void;
+  /** Compact the file once it grows past this many bytes (default 1 MiB). */
+  compactAt?: number;
 }
 
 export interface LoadReport {
@@ -134,6 +136,7 @@ export class Journal {
   private readonly sync: (handle: FileHandle) => Promise<void>;
   private chain: Promise<void> = Promise.resolve();
   private bytes = 0;
+  private readonly compactAt: number;
 
   private constructor(path: string, entries: Map<string, JournalEntry>, report: LoadReport, handle: FileHandle, options: JournalOptions) {
     this.path = path;
@@ -141,6 +144,7 @@ export class Journal {
     this.loadReport = report;
     this.handle = handle;
     this.sync = options.sync ?? ((h) => h.datasync());
+    this.compactAt = options.compactAt ?? 1024 * 1024;
   }
 
   /** Open (creating) the journal, load its live entries and compact it. */
@@ -215,10 +219,21 @@ export class Journal {
       this.bytes += Buffer.byteLength(line);
       if (durable) await this.sync(h);
       apply(this.entriesByKey, record);
-      // Nothing left to remember: start the file afresh rather than let it grow.
+      // Keep the file small on a server that is never idle: nothing left to remember →
+      // start afresh; grown past the limit → rewrite only the live entries.
       if (this.entriesByKey.size === 0 && this.bytes > 256 * 1024) {
         await h.truncate(0);
         this.bytes = 0;
+      } else if (this.bytes > this.compactAt) {
+        await h.close();
+        this.handle = undefined;
+        try {
+          await Journal.rewrite(this.path, this.entriesByKey, { sync: this.sync });
+        } finally {
+          // A failed rewrite leaves the old file in place: keep appending to it.
+          this.handle = await open(this.path, 'a', 0o600);
+          this.bytes = (await this.handle.stat()).size;
+        }
       }
     };
     const p = this.chain.then(run);

@@ -2,7 +2,7 @@
 // ignored and cut off before the next append, damaged middle lines are skipped, durable
 // appends are flushed before they resolve, and acknowledged entries disappear.
 import t from 'tap';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Journal, parseJournal, type JournalRecord } from '../../agent/journal.ts';
 
@@ -117,4 +117,24 @@ t.test('append after close fails loudly', async (t) => {
   const j = await Journal.open(join(t.testdir(), 'j.log'));
   await j.close();
   await t.rejects(j.append(auth('a'), false), /closed/);
+});
+
+t.test('a journal that is never empty is compacted once it grows past its limit', async (t) => {
+  const dir = t.testdir();
+  const path = join(dir, 'j.log');
+  const j = await Journal.open(path, { compactAt: 4096 });
+  await j.append(auth('keep'), true); // one job stays in flight the whole time
+  for (let i = 0; i < 200; i++) {
+    await j.append(auth(`k${i}`), false);
+    await j.append(release(`k${i}`), true);
+    await j.append({ t: 'ack', key: `k${i}` }, false);
+  }
+  t.equal(j.size, 1);
+  const { size } = await stat(path);
+  t.ok(size < 8192, `the file stayed small (${size} bytes)`);
+  await j.append(release('keep'), true);
+  await j.close();
+  const again = await Journal.open(path);
+  t.same(again.entries().map((e) => [e.key, e.mode]), [['keep', 'offline']], 'the live entry survived every compaction');
+  await again.close();
 });
