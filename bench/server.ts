@@ -213,7 +213,7 @@ async function latency(port: number, agents: SimAgent[], seconds: number, rate: 
   const total = warmUp + Math.round(seconds * rate);
   let measuredFrom = t0;
   while (started < total) {
-    if (started === warmUp && measuredFrom === t0) measuredFrom = performance.now();
+    if (started >= warmUp && measuredFrom === t0) measuredFrom = performance.now();
     const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
     if (due - started > rate / 100) late++;
     while (started < due) {

@@ -57,6 +57,20 @@ t.test('starts, writes the token 0600, answers, exits 0 on SIGTERM', async (t) =
   t.equal(await again.exited, 0);
 });
 
+t.test('a port in use: exit 1 with a one-line reason, and nothing left running', async (t) => {
+  const dir = scratch(t);
+  const first = await startProcess(join(dir, 'one'));
+  const port = new URL(first.url).port;
+  const second = spawnSync(process.execPath, [BIN, 'server', '--port', port, '--data', join(dir, 'two')], {
+    encoding: 'utf8', timeout: 20_000, env: { ...process.env, PRINTGATE_ADMIN_TOKEN: '' },
+  });
+  t.equal(second.status, 1);
+  t.match(second.stderr, /printgate server: .*EADDRINUSE/);
+  t.equal(second.stderr.trim().split('\n').length, 1, 'one line');
+  first.child.kill('SIGTERM');
+  t.equal(await first.exited, 0);
+});
+
 t.test('--help exits 0; a bad flag exits 2', async (t) => {
   const help = spawnSync(process.execPath, [BIN, 'server', '--help'], { encoding: 'utf8' });
   t.equal(help.status, 0);
