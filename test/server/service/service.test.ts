@@ -400,3 +400,21 @@ forEachEngine(t, 'printers, settings, groups, quotas', async (t, ctx) => {
   await t.rejects(s.deleteAgent('ps2'), { code: 'UNKNOWN_AGENT' });
   t.ok((await s.checkLedger()).ok);
 });
+
+forEachEngine(t, 'the ledger check finds a tampered balance', async (t, ctx) => {
+  const s = await service(t, ctx);
+  await s.createUser({ name: 'ann', balanceMinor: 500 }, 'admin');
+  for (let i = 0; i < 5; i++) await s.adjustUserBalance('ann', { amountMinor: 10 + i }, 'admin');
+  const p1 = await s.listTransactions({ user: 'ann', limit: 4 });
+  const p2 = await s.listTransactions({ user: 'ann', limit: 4, cursor: p1.nextCursor });
+  t.same([...p1.items, ...p2.items].map((x) => x.amountMinor), [14, 13, 12, 11, 10, 500], 'paged newest first');
+  t.equal(p2.nextCursor, null);
+  t.ok((await s.checkLedger()).ok);
+  const storage = (s as unknown as { storage: { run(sql: string, p?: unknown[]): Promise<unknown> } }).storage;
+  await storage.run("UPDATE accounts SET balance = balance + 1 WHERE kind = 'personal'");
+  const bad = await s.checkLedger();
+  t.notOk(bad.ok);
+  t.same(bad.mismatches.map((m) => [m.balanceMinor, m.ledgerMinor]), [[561, 560]]);
+  await storage.run("UPDATE accounts SET balance = balance - 1, reserved = 7 WHERE kind = 'personal'");
+  t.same((await s.checkLedger()).mismatches.map((m) => [m.reservedMinor, m.jobsReservedMinor]), [[7, 0]], 'a reservation no job explains');
+});
