@@ -23,9 +23,10 @@ export async function readSecret(prompt: string, input: NodeJS.ReadStream = proc
 
 export function promptHidden(prompt: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<string> {
   return new Promise((resolve, reject) => {
-    output.write(prompt);
     let text = '';
+    // Echo off before the prompt appears, so nothing typed after it is ever shown.
     input.setRawMode(true);
+    output.write(prompt);
     input.resume();
     input.setEncoding('utf8');
     const done = (err: Error | null) => {

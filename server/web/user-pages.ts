@@ -67,8 +67,8 @@ export function heldJob(job: Job, m: MoneyFormat, csrf: string, choices: Array<{
     ${job.pages ?? '?'} page(s) × ${job.copies}<br>${ask}
     ${expiresMs ? html`<br><span class="muted">Cancelled without charge at ${when(new Date(expiresMs).toISOString())} UTC if nobody answers.</span>` : ''}</p>
     <form method="post" action="/jobs/${job.id}/release" class="inline">${hidden('_csrf', csrf)}${chooser}
-      <button type="submit">${go}</button></form>
-    <form method="post" action="/jobs/${job.id}/cancel" class="inline">${hidden('_csrf', csrf)}<button type="submit" class="secondary">Cancel</button></form></div>`;
+      <button type="submit" aria-label="${go} ${job.title || 'untitled'}">${go}</button></form>
+    <form method="post" action="/jobs/${job.id}/cancel" class="inline">${hidden('_csrf', csrf)}<button type="submit" class="secondary" aria-label="Cancel ${job.title || 'untitled'}">Cancel</button></form></div>`;
 }
 
 export async function userPages(app: FastifyInstance, ctx: WebContext): Promise<void> {

@@ -8,6 +8,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { ADMIN_TOKEN, BIN, printgate, startServer } from './server-process.ts';
+import { hasCommand, needs } from '../helpers/system.ts';
 
 const PW = 'alice-password-1';
 
@@ -57,6 +58,29 @@ t.test('printgate client', { timeout: 120_000 }, async (t) => {
     });
     t.equal(r.code, 1);
     t.match(r.err, /log-in refused: Wrong user name or password/);
+  });
+
+  await t.test('on a terminal the password is prompted without echo', { skip: needs('script', hasCommand('script')) }, async (t) => {
+    // util-linux `script` runs the client on a pseudo-terminal fed from our pipe.
+    const command = [process.execPath, BIN, 'client', '--server', server.url, '--user', 'alice'].map((a) => `'${a}'`).join(' ');
+    const c = spawn('script', ['-qefc', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (out += d));
+    t.teardown(() => { if (c.exitCode === null) c.kill('SIGKILL'); });
+    const waitFor = async (re: RegExp) => {
+      const deadline = Date.now() + 20_000;
+      while (!re.test(out)) {
+        if (Date.now() > deadline || c.exitCode !== null) throw new Error(`no ${re} in: ${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await waitFor(/Password for alice: /);
+    c.stdin.write(`${PW}\r`);
+    await waitFor(/logged in as alice/);
+    t.notMatch(out, new RegExp(PW), 'the password was not echoed');
+    c.stdin.write('\u0003');
+    c.kill('SIGTERM');
   });
 
   await t.test('questions, answers, warnings and refusals', async (t) => {
