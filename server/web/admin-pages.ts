@@ -3,7 +3,7 @@
 // (create, password, balance). Every change is a form POST with the session's CSRF token
 // and goes through the PrintService, with the administrator as the ledger's actor.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PrintgateError } from '../../shared/errors.ts';
 import { BILLING_MODES, FAILURE_MODES } from '../domain/types.ts';
 import type { CostModel, Printer, Restrictions, UpdatePrinterInput } from '../service/types.ts';
@@ -11,6 +11,7 @@ import { adminOf, csrfOf, field, moneyFormat, setPassword, type MoneyFormat, typ
 import { dashboard, environment, pagesChart } from './dashboard.ts';
 import { html, type Html } from './html.ts';
 import { hidden, notice, page, sendPage, when } from './layout.ts';
+import { checkLoginToken } from './session.ts';
 import { loginPage } from './user-pages.ts';
 
 const ADMIN_MESSAGES: Record<string, string> = {
@@ -18,12 +19,12 @@ const ADMIN_MESSAGES: Record<string, string> = {
   adjusted: 'The balance was adjusted.', refunded: 'The refund was booked.',
 };
 
-export function adminShell(request: import('fastify').FastifyRequest, title: string, current: string) {
+export function adminShell(request: FastifyRequest, title: string, current: string) {
   const c = request.caller;
   return { title, area: 'admin' as const, current, who: { name: c?.kind === 'admin' ? c.name : '', csrf: csrfOf(request) } };
 }
 
-export function adminFlash(request: import('fastify').FastifyRequest): Html | '' {
+export function adminFlash(request: FastifyRequest): Html | '' {
   const key = (request.query as Record<string, unknown> | undefined)?.msg;
   return typeof key === 'string' && ADMIN_MESSAGES[key] ? notice('ok', ADMIN_MESSAGES[key]) : '';
 }
@@ -111,7 +112,6 @@ export async function adminPages(app: FastifyInstance, ctx: WebContext): Promise
   });
 
   app.post('/admin/login', { config: { auth: 'anonymous' } }, async (request, reply) => {
-    const { checkLoginToken } = await import('./session.ts');
     checkLoginToken(request, field(request.body, '_login'));
     try {
       await ctx.logins.admin.login(request, reply, 'admin', field(request.body, 'name').trim(), field(request.body, 'password'));
