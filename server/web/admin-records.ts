@@ -70,14 +70,17 @@ export async function adminRecords(app: FastifyInstance, ctx: WebContext): Promi
     const body = html`${adminFlash(request)}${filterForm(request)}
       <p><a href="/admin/jobs.csv?${params.toString()}" download>Export these jobs as CSV</a></p>
       <div class="table"><table><thead><tr><th scope="col">Job</th><th scope="col">When</th><th scope="col">User</th><th scope="col">Printer</th>
-        <th scope="col">Document</th><th scope="col" class="num">Pages</th><th scope="col" class="num">Cost</th><th scope="col">Status</th><th scope="col">Refund</th></tr></thead>
+        <th scope="col">Document</th><th scope="col" class="num">Pages</th><th scope="col" class="num">Cost</th><th scope="col">Status</th><th scope="col">Action</th></tr></thead>
       <tbody>${jobs.items.map((j) => html`<tr><td>${j.id}</td><td>${when(j.createdAt)}</td><td>${j.user}</td><td>${j.printer}</td><td>${j.title}</td>
         <td class="num">${j.impressions}${j.colorImpressions ? html` (${j.colorImpressions} colour)` : ''}</td>
         <td class="num">${m.fmt(j.costMinor)}${j.refundedMinor ? html`<br><span class="muted">−${m.fmt(j.refundedMinor)} refunded</span>` : ''}</td>
         <td>${j.status}${j.reason ? html`<br><span class="muted">${j.reason}</span>` : ''}</td>
         <td>${j.status === 'printed' && j.costMinor > j.refundedMinor ? html`<form method="post" action="/admin/jobs/refund">${hidden('_csrf', csrf)}${hidden('job', j.id)}
           <label for="rf-${j.id}">Amount (empty: all)</label><input id="rf-${j.id}" name="amount" type="text" inputmode="decimal" size="6">
-          <button type="submit" class="secondary">Refund</button></form>` : ''}</td></tr>`)}</tbody></table></div>
+          <button type="submit" class="secondary">Refund</button></form>` : ''}${j.status === 'held' ? html`<form method="post" action="/admin/jobs/release" class="inline">${hidden('_csrf', csrf)}${hidden('job', j.id)}
+          <button type="submit" class="secondary" aria-label="Release job ${j.id}">Release</button></form>
+          <form method="post" action="/admin/jobs/cancel" class="inline">${hidden('_csrf', csrf)}${hidden('job', j.id)}
+          <button type="submit" class="secondary" aria-label="Cancel job ${j.id}">Cancel</button></form>` : ''}</td></tr>`)}</tbody></table></div>
       <div class="pager">${jobs.nextCursor ? html`<a href="/admin/jobs?${next.toString()}">Older jobs</a>` : ''}</div>`;
     return sendPage(reply, page(adminShell(request, 'Job log', '/admin/jobs'), body));
   });
@@ -104,6 +107,16 @@ export async function adminRecords(app: FastifyInstance, ctx: WebContext): Promi
       ...(amount ? { amountMinor: m.parse(amount, 'amount') } : {}), comment: 'refund from the admin pages',
     }, adminOf(request));
     return reply.redirect('/admin/jobs?msg=refunded', 303);
+  });
+
+  // A help desk may release or cancel a held job for its owner (the owner's account pays).
+  app.post('/admin/jobs/release', { config: { auth: 'admin' } }, async (request, reply) => {
+    await service.releaseJob(field(request.body, 'job'), adminOf(request));
+    return reply.redirect('/admin/jobs?status=held&msg=saved', 303);
+  });
+  app.post('/admin/jobs/cancel', { config: { auth: 'admin' } }, async (request, reply) => {
+    await service.cancelHeldJob(field(request.body, 'job'), adminOf(request));
+    return reply.redirect('/admin/jobs?status=held&msg=saved', 303);
   });
 
   app.get('/admin/cards', { config: { auth: 'admin' } }, async (request, reply) => {

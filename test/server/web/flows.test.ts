@@ -56,13 +56,23 @@ t.test('claim-required printers: the owner claims at the web page; unclaimed job
   t.equal((await h.form(`/jobs/${claimed.jobId}/release`, alice, {})).statusCode, 303);
   t.equal((await h.service.getJob(claimed.jobId)).status, 'authorized', 'claimed: it prints');
 
+  // The help desk can answer for a user from the job log.
+  await h.setAdminPassword(PW);
+  const admin = await h.loginAdmin(PW);
+  const byDesk = await h.submit('alice', 'c3');
+  const cancelled = await h.submit('alice', 'c4');
+  t.match((await h.get('/admin/jobs?status=held', admin)).body, new RegExp(`aria-label="Release job ${byDesk.jobId}"`));
+  t.equal((await h.form('/admin/jobs/release', admin, { job: byDesk.jobId })).statusCode, 303);
+  t.equal((await h.form('/admin/jobs/cancel', admin, { job: cancelled.jobId })).statusCode, 303);
+  t.same([(await h.service.getJob(byDesk.jobId)).status, (await h.service.getJob(cancelled.jobId)).status], ['authorized', 'cancelled'], 'released and cancelled by the admin');
+
   t.equal(await h.service.sweepHeldJobs(Date.now() + 61 * 60_000), 1, 'the hold time-out (60 minutes by default)');
   const timedOut = await h.service.getJob(left.jobId);
   t.equal(timedOut.status, 'timed-out');
   t.equal(timedOut.costMinor, 0, 'uncharged');
   const b = await h.service.getBalance('alice');
   t.equal(b.balanceMinor, 500, 'nothing charged');
-  t.equal(b.reservedMinor, 30, 'only the claimed job is reserved');
+  t.equal(b.reservedMinor, 60, 'only the released jobs are reserved');
 });
 
 t.test('the job log: partial refund with the admin as actor; CSV neutralises formulas', async (t) => {
