@@ -153,11 +153,26 @@ t.test('web tools in Chromium', { skip: needsChromium(), timeout: 180_000 }, asy
     await adminPage.setViewportSize({ width: 1280, height: 800 });
   });
 
-  await t.test('screenshots of the other main pages; no script errors anywhere', async (t) => {
-    for (const [path, name] of [['/jobs', 'user-jobs'], ['/transactions', 'user-transactions'], ['/cards', 'user-cards']]) {
+  await t.test('screenshots of the other main pages; labels; keyboard; no script errors anywhere', async (t) => {
+    // Every visible form control has a label (or an aria-label), on every main page.
+    // (Strings: the test files are type-checked without the DOM library.)
+    const unlabelled = (p: typeof page) => p.evaluate<string[]>(`[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+      .filter((e) => e.labels.length === 0 && !e.getAttribute('aria-label')).map((e) => e.outerHTML)`);
+    for (const [path, name] of [['/', ''], ['/jobs', 'user-jobs'], ['/transactions', 'user-transactions'], ['/cards', 'user-cards'], ['/password', 'user-password'], ['/client', '']]) {
       await page.goto(`${server.url}${path}`);
-      await screenshot(page, name!);
+      if (name) await screenshot(page, name);
+      t.same(await unlabelled(page), [], `${path}: every control is labelled`);
     }
+    for (const path of ['/admin', '/admin/users', '/admin/accounts', '/admin/printers', '/admin/jobs', '/admin/cards', '/admin/settings']) {
+      await adminPage.goto(`${server.url}${path}`);
+      t.same(await unlabelled(adminPage), [], `${path}: every control is labelled`);
+    }
+    // The first Tab reaches the skip link, which moves focus to the main content.
+    await page.goto(`${server.url}/jobs`);
+    await page.keyboard.press('Tab');
+    t.equal(await page.evaluate<string>('document.activeElement.textContent'), 'Skip to content');
+    await page.keyboard.press('Enter');
+    t.match(page.url(), /#main$/);
     await page.setViewportSize({ width: 390, height: 800 });
     await page.goto(`${server.url}/`);
     await screenshot(page, 'user-balance-phone');
