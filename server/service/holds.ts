@@ -156,6 +156,8 @@ export async function pollEvents(core: Core, agent: AgentIdentity, afterSeq: num
   const wait = Math.max(0, Math.min(Number.isFinite(waitMs) ? waitMs : 0, MAX_WAIT_MS));
   const deadline = performance.now() + wait;
   for (;;) {
+    // A closing service answers at once, without touching the database being closed.
+    if (core.closing.aborted) return { events: [], lastSeq: afterSeq };
     // afterSeq 0 means "what is pending": the last day's events, not the whole history.
     const since = afterSeq === 0 ? core.clock() - PENDING_WINDOW_MS : 0;
     const rows = await core.db.all('SELECT seq, job_id, kind, payload FROM job_events WHERE agent_id = ? AND seq > ? AND created_at >= ? ORDER BY seq LIMIT 100', [agent.id, afterSeq, since]);

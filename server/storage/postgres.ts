@@ -10,6 +10,7 @@
 // and a power loss.
 
 import pg, { type Pool } from 'pg';
+import { PrintgateError } from '../../shared/errors.ts';
 import { numberPlaceholders, type Dialect, type Params, type Queryable, type Row, type Storage } from './port.ts';
 
 const INT8 = 20, NUMERIC = 1700;
@@ -58,11 +59,16 @@ export class PostgresStorage implements Storage {
     };
   }
 
-  all<T = Row>(sql: string, params: Params = []): Promise<T[]> { return this.#on(this.#pool).all<T>(sql, params); }
-  get<T = Row>(sql: string, params: Params = []): Promise<T | undefined> { return this.#on(this.#pool).get<T>(sql, params); }
-  run(sql: string, params: Params = []): Promise<{ changes: number }> { return this.#on(this.#pool).run(sql, params); }
+  #open(): void {
+    if (this.#closed) throw new PrintgateError('STORAGE_UNAVAILABLE', 'the database is closed');
+  }
+
+  async all<T = Row>(sql: string, params: Params = []): Promise<T[]> { this.#open(); return this.#on(this.#pool).all<T>(sql, params); }
+  async get<T = Row>(sql: string, params: Params = []): Promise<T | undefined> { this.#open(); return this.#on(this.#pool).get<T>(sql, params); }
+  async run(sql: string, params: Params = []): Promise<{ changes: number }> { this.#open(); return this.#on(this.#pool).run(sql, params); }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.#open();
     for (let attempt = 1; ; attempt++) {
       const client = await this.#pool.connect();
       let broken: Error | undefined;

@@ -19,6 +19,7 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { Dialect, Params, Queryable, Row, Storage } from './port.ts';
+import { PrintgateError } from '../../shared/errors.ts';
 
 export interface SqliteOptions {
   path: string;
@@ -92,6 +93,7 @@ export class SqliteStorage implements Storage {
 
   /** Run `fn` now when the connection is idle, else after the open transaction(s). */
   async #whenIdle<T>(fn: () => T): Promise<T> {
+    if (this.#closed) throw new PrintgateError('STORAGE_UNAVAILABLE', 'the database is closed');
     if (!this.#inTransaction && this.#queueEmpty) {
       try {
         return fn();
@@ -143,7 +145,7 @@ export class SqliteStorage implements Storage {
    * than once per operation; alone, a transaction runs in a batch of one, without delay.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error('storage is closed'));
+    if (this.#closed) return Promise.reject(new PrintgateError('STORAGE_UNAVAILABLE', 'the database is closed'));
     return new Promise<T>((resolve, reject) => {
       this.#batch.push({ fn: fn as (tx: Queryable) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
       if (!this.#batchScheduled) {

@@ -90,3 +90,11 @@ forEachEngine(t, 'storage', async (t, { db }) => {
   await t.rejects(open);
   t.equal(await read, undefined, 'never saw the uncommitted row');
 });
+
+forEachEngine(t, 'a closed storage refuses calls with STORAGE_UNAVAILABLE', async (t, { db }) => {
+  const s = await openStorage(db);
+  await s.close();
+  await s.close();
+  await t.rejects(s.get('SELECT 1 AS x'), { code: 'STORAGE_UNAVAILABLE' });
+  await t.rejects(s.transaction((tx) => tx.get('SELECT 1 AS x')), { code: 'STORAGE_UNAVAILABLE' });
+});
