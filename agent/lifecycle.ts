@@ -38,7 +38,8 @@
 // cancelled; one that vanished after release is taken as printed at the authorized figure.
 //
 // A document that must carry a watermark but cannot be stamped (watermark_required) gives
-// `watermark-failed` in releasing: the job is cancelled and its reservation released.
+// `watermark-failed` in releasing: the job is cancelled and its reservation released; in
+// the offline releasing states there is no reservation, so it is cancelled as a denial.
 //
 // Terminal states: completed, failed, cancelled, denied, forgotten. They accept no event:
 // a late event for a finished job (say, the spooler's "cancelled" after our own cancel) is
@@ -158,10 +159,12 @@ export const TABLE: { readonly [S in JobState]: { readonly [E in JobEvent]?: Tra
   },
   'releasing-offline': {
     'released': to('printing-offline'),
+    'watermark-failed': to('denying', { type: 'cancel', why: 'watermark' }),
     'gone': to('cancelled', journalEnd('CANCELLED')),
   },
   'releasing-unlogged': {
     'released': to('forgotten', A.forget),
+    'watermark-failed': to('denying', { type: 'cancel', why: 'watermark' }),
     'gone': to('forgotten', A.forget),
   },
   'denying': {

@@ -332,7 +332,7 @@ export class Pipeline {
     if (policy.watermark || d?.watermark) {
       const problem = await this.stamp(rec, d?.watermarkText || policy.watermarkTemplate);
       if (problem) {
-        if (policy.watermarkRequired && mode === 'online') {
+        if (policy.watermarkRequired) {
           rec.cancelMessage = `The document cannot be watermarked (${problem}) and this printer requires it`;
           this.o.log.warn('watermark required but impossible: job cancelled', { queue: rec.ref.queue, job: rec.ref.spoolerJobId, problem });
           return 'watermark-failed';

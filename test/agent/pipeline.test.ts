@@ -422,3 +422,13 @@ t.test('an authorize refused for a bad request is a denial, not a hang', async (
   t.equal(s.pipeline.job(job)!.state, 'denied');
   t.match(s.spooler.calls[0], /refused the job: job.user is empty/);
 });
+
+t.test('watermark required and impossible while the server is down: cancelled, nothing journaled', async (t) => {
+  const s = await setup(t, { mode: 'ALLOW_AND_LOG_LATER', watermark: { required: true } });
+  s.server.down = true;
+  const job = s.spooler.arrive({ content: '%!PS-Adobe-3.0\n' });
+  await s.pipeline.idle();
+  t.equal(s.pipeline.job(job)!.state, 'denied');
+  t.match(s.spooler.calls, [/^cancel 1 The document cannot be watermarked/]);
+  t.equal(s.journal.size, 0);
+});
