@@ -5,13 +5,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PrintgateError } from '../../shared/errors.ts';
 import { JOB_STATUSES } from '../domain/types.ts';
-import type { Job, JobFilter, JobStatus } from '../service/types.ts';
+import type { Decision, Job, JobFilter, JobStatus } from '../service/types.ts';
 import { adminFlash, adminShell } from './admin-pages.ts';
 import { adminOf, csrfOf, field, moneyFormat, type MoneyFormat, type WebContext } from './context.ts';
 import { html } from './html.ts';
 import { hidden, page, sendPage, when } from './layout.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DECISIONS: readonly Decision[] = ['ALLOW', 'DENY', 'HOLD'];
 
 /** The job log's filters from the query string (dates are whole UTC days). */
 function jobFilter(query: Record<string, unknown>): { filter: JobFilter; params: URLSearchParams } {
@@ -26,6 +27,7 @@ function jobFilter(query: Record<string, unknown>): { filter: JobFilter; params:
     params.set('to', text('to'));
   }
   if ((JOB_STATUSES as readonly string[]).includes(text('status'))) { filter.status = text('status') as JobStatus; params.set('status', text('status')); }
+  if (DECISIONS.includes(text('decision') as Decision)) { filter.decision = text('decision') as Decision; params.set('decision', text('decision')); }
   return { filter, params };
 }
 
@@ -53,6 +55,8 @@ function filterForm(request: FastifyRequest) {
     <div><label for="f-to">To</label><input id="f-to" name="to" type="date" value="${q.to ?? ''}"></div>
     <div><label for="f-status">Status</label><select id="f-status" name="status"><option value="">any</option>
       ${JOB_STATUSES.map((s) => html`<option${q.status === s ? html` selected` : ''}>${s}</option>`)}</select></div>
+    <div><label for="f-decision">Decision</label><select id="f-decision" name="decision"><option value="">any</option>
+      ${DECISIONS.map((d) => html`<option${q.decision === d ? html` selected` : ''}>${d}</option>`)}</select></div>
     <div><button type="submit">Filter</button></div></form>`;
 }
 

@@ -103,6 +103,8 @@ t.test('the job log: partial refund with the admin as actor; CSV neutralises for
   const row = csv.body.split('\r\n')[1]!;
   t.match(row, /,"'=HYPERLINK\(""x""\)",4,0,1,4,0,4,false,false,0\.40,0\.15,ALLOW,printed,/, 'quoted, prefixed, exact amounts');
   t.equal((await h.get('/admin/jobs.csv?user=bob', admin)).body.split('\r\n').filter(Boolean).length, 1, 'filters apply: only the header');
+  t.equal((await h.get('/admin/jobs.csv?decision=DENY', admin)).body.split('\r\n').filter(Boolean).length, 1, 'no denied job');
+  t.equal((await h.get('/admin/jobs.csv?decision=ALLOW', admin)).body.split('\r\n').filter(Boolean).length, 2, 'one allowed job');
 });
 
 t.test('the live event stream pushes the state and denials', async (t) => {
