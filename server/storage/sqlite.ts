@@ -33,12 +33,19 @@ const CHECKPOINT_MS = 250;
 /** Most transactions committed together (see transaction()). */
 const MAX_BATCH = 256;
 /** The worker: a PASSIVE checkpoint every CHECKPOINT_MS (never blocks writers or readers). */
+// It opens its connection lazily and retries: right after a crash the first connection
+// runs WAL recovery and others may briefly get SQLITE_BUSY.
 const CHECKPOINTER = `
 const { DatabaseSync } = require('node:sqlite');
 const { workerData, parentPort } = require('node:worker_threads');
-const db = new DatabaseSync(workerData.path, { timeout: 0 });
-const timer = setInterval(() => { try { db.exec('PRAGMA wal_checkpoint(PASSIVE)'); } catch {} }, workerData.everyMs);
-parentPort.on('message', () => { clearInterval(timer); try { db.close(); } catch {} parentPort.close(); });
+let db = null;
+const timer = setInterval(() => {
+  try {
+    db ??= new DatabaseSync(workerData.path, { timeout: 0 });
+    db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+  } catch {}
+}, workerData.everyMs);
+parentPort.on('message', () => { clearInterval(timer); try { db?.close(); } catch {} parentPort.close(); });
 `;
 
 /** SQLITE_BUSY (5) and its extended codes: another connection holds the lock. */
@@ -71,8 +78,14 @@ export class SqliteStorage implements Storage {
     this.#db.exec('PRAGMA cache_size = -65536');
     if (options.checkpointWorker !== false && options.path !== ':memory:') {
       this.#db.exec('PRAGMA wal_autocheckpoint = 0');
-      this.#checkpointer = new Worker(CHECKPOINTER, { eval: true, workerData: { path: options.path, everyMs: CHECKPOINT_MS } });
-      this.#checkpointer.unref();
+      const worker = new Worker(CHECKPOINTER, { eval: true, workerData: { path: options.path, everyMs: CHECKPOINT_MS } });
+      // Should the worker ever fail, checkpoint inside commits again rather than let the WAL grow.
+      worker.on('error', () => {
+        this.#checkpointer = null;
+        if (!this.#closed) this.#db.exec('PRAGMA wal_autocheckpoint = 1000');
+      });
+      worker.unref();
+      this.#checkpointer = worker;
     }
     const self = this;
     this.#direct = {
@@ -208,7 +221,7 @@ export class SqliteStorage implements Storage {
     if (this.#closed) return;
     this.#closed = true;
     await this.#queue;
-    if (this.#checkpointer) {
+    if (this.#checkpointer && this.#checkpointer.threadId !== -1) {
       const w = this.#checkpointer;
       const exited = new Promise((r) => w.once('exit', r));
       w.ref(); // keep the process alive until the worker has closed its connection
