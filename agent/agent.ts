@@ -105,12 +105,13 @@ export class Agent {
     this.closed ??= (async () => {
       this.stop.abort();
       this.wakeOnline?.();
-      await this.o.spooler.close();
       if (this.pipelineRef) {
+        // No new jobs; give the steps in flight a moment (they may still need the spooler).
+        // What does not finish is picked up again at the next start.
         await this.pipelineRef.close();
-        // Give in-flight job steps a moment; what does not finish is picked up at the next start.
         await Promise.race([this.pipelineRef.idle(), sleep(5000, undefined, { ref: false })]);
       }
+      await this.o.spooler.close();
       await Promise.allSettled(this.loops);
       await this.journal?.close();
       this.o.client.close();

@@ -139,7 +139,9 @@ export class Pipeline {
   // ---- inputs ----------------------------------------------------------------------------
 
   /** A job arrived at the gate (watcher or listHeld). Duplicates are ignored. */
-  submit(job: JobArrived): JobRecord {
+  submit(job: JobArrived): JobRecord | undefined {
+    // Stopping: leave new jobs waiting at the gate; the next start picks them up.
+    if (this.abort.signal.aborted) return undefined;
     const k = refKey(job);
     const known = this.records.get(k);
     if (known && (known.job === undefined || known.job.submittedAt === job.submittedAt || !isTerminal(known.state))) {

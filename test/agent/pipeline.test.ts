@@ -432,3 +432,13 @@ t.test('watermark required and impossible while the server is down: cancelled, n
   t.match(s.spooler.calls, [/^cancel 1 The document cannot be watermarked/]);
   t.equal(s.journal.size, 0);
 });
+
+t.test('after close, new jobs are left waiting at the gate for the next start', async (t) => {
+  const s = await setup(t);
+  await s.pipeline.close();
+  const job = s.spooler.arrive();
+  await s.pipeline.idle();
+  t.equal(s.pipeline.job(job), undefined);
+  t.same(s.spooler.calls, []);
+  t.equal(s.spooler.get(job)!.stage, 'held');
+});
