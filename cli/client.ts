@@ -257,11 +257,12 @@ export class UserClient {
     const r = await fetch(`${this.#server}/api/user/v1/jobs/${encodeURIComponent(q.jobId)}/${action}`, {
       method: 'POST', headers: { cookie: this.#cookie, 'x-csrf-token': this.#csrf, 'content-type': 'application/json' }, body: JSON.stringify(body),
     });
-    const answer = await r.json().catch(() => ({})) as { message?: string; account?: string };
+    const answer = await r.json().catch(() => ({})) as { code?: string; message?: string; account?: string };
     if (!r.ok) {
       this.#say(`job ${q.jobId}: refused by the server: ${answer.message ?? r.status}`);
-      // Still held (a wrong PIN, not enough credit): ask again.
-      if (action === 'release' && r.status !== 404 && r.status !== 409) this.#answering = this.#answering.then(() => this.#ask(q));
+      // Still held (a wrong PIN, not enough credit): ask again. Not for an unknown job
+      // (404), one no longer held (409) or a claim from the wrong host (asking cannot help).
+      if (action === 'release' && r.status !== 404 && r.status !== 409 && answer.code !== 'CLAIM_WRONG_HOST') this.#answering = this.#answering.then(() => this.#ask(q));
       return;
     }
     this.#say(action === 'cancel' ? `job ${q.jobId}: cancelled` : `job ${q.jobId}: released${answer.account ? ` (account ${answer.account})` : ''}`);

@@ -25,6 +25,7 @@ export const ERRORS = {
   FORBIDDEN: { status: 403, message: 'Not allowed for this caller' },
   CSRF_FAILED: { status: 403, message: 'The form has expired; reload the page and try again' },
   RATE_LIMITED: { status: 429, message: 'Too many attempts; try again later' },
+  CLAIM_WRONG_HOST: { status: 403, message: 'A job is claimed from the computer it was printed from (or at the web page)' },
   // --- lookups (404/409) ---
   NOT_FOUND: { status: 404, message: 'Not found' },
   UNKNOWN_USER: { status: 404, message: 'Unknown user' },

@@ -3,12 +3,15 @@
 // the job must be the caller's own and still held, a shared account must be one the user
 // may charge, and its PIN (when it has one) must match. Guessing PINs is rate-limited
 // like log-ins. Another user's job answers UNKNOWN_JOB, the same as a job that does not
-// exist, so ids of other people's jobs reveal nothing.
+// exist, so ids of other people's jobs reveal nothing. A claim (popup authentication)
+// made through the user client carries the client's address and must come from the job's
+// host (claim-host.ts); a claim at the web page, after a password log-in, carries none.
 
 import { PrintgateError } from '../../shared/errors.ts';
 import type { Storage } from '../storage/port.ts';
 import { verifyPin } from '../service/shared-accounts.ts';
 import type { HoldKind, Job, PrintService } from '../service/types.ts';
+import { ClaimHostRule } from './claim-host.ts';
 import { RateLimiter } from './rate-limit.ts';
 
 export interface AccountChoice {
@@ -22,10 +25,12 @@ export class Answers {
   readonly #service: PrintService;
   readonly #db: Storage;
   readonly #pinLimiter = new RateLimiter({ limit: 5, windowMs: 15 * 60_000 });
+  readonly #hosts: ClaimHostRule;
 
-  constructor(service: PrintService, db: Storage) {
+  constructor(service: PrintService, db: Storage, hosts: ClaimHostRule = new ClaimHostRule()) {
     this.#service = service;
     this.#db = db;
+    this.#hosts = hosts;
   }
 
   /** The user's own job; UNKNOWN_JOB for anyone else's. */
@@ -58,9 +63,16 @@ export class Answers {
     return balances.map((b) => ({ name: b.account, shared: !personal.has(b.account), hasPin: pins.has(b.account), availableMinor: b.availableMinor }));
   }
 
-  async release(user: string, jobId: string, choice: { account?: string; pin?: string } = {}): Promise<Job> {
+  /**
+   * Release (confirm, claim, choose the account). `from` is the client's address when the
+   * answer comes through the user client: a claim must then come from the job's host.
+   */
+  async release(user: string, jobId: string, choice: { account?: string; pin?: string } = {}, from?: string): Promise<Job> {
     const job = await this.ownJob(user, jobId);
     if (job.status !== 'held') throw new PrintgateError('JOB_NOT_HELD');
+    if (job.holdKind === 'CLAIM' && from !== undefined && !(await this.#hosts.allows(from, job.host))) {
+      throw new PrintgateError('CLAIM_WRONG_HOST', `Job ${job.id} came from ${job.host || 'an unknown host'}: claim it from there, or at the web page`);
+    }
     const account = choice.account?.trim() || undefined;
     if (account !== undefined) {
       const r = await this.#db.get<{ pin_hash: string | null }>("SELECT pin_hash FROM accounts WHERE kind = 'shared' AND name = ? AND deleted_at IS NULL", [account]);

@@ -14,6 +14,7 @@ import { adminManage } from './admin-manage.ts';
 import { adminPages } from './admin-pages.ts';
 import { adminRecords } from './admin-records.ts';
 import { Answers } from './answers.ts';
+import { ClaimHostRule } from './claim-host.ts';
 import { setPassword, type WebContext } from './context.ts';
 import { html } from './html.ts';
 import { page, sendPage } from './layout.ts';
@@ -32,6 +33,8 @@ export interface WebOptions {
   sessionTtlMs?: number;
   /** Live client re-read interval (default 1000 ms). */
   livePollMs?: number;
+  /** Host rule for claims through the user client (tests give a resolver). */
+  claimHosts?: ClaimHostRule;
 }
 
 const STATIC_DIR = join(import.meta.dirname, 'static');
@@ -61,7 +64,7 @@ export const webPlugin: FastifyPluginAsync<WebOptions> = async (app, options) =>
       user: new LoginService({ store, limits, sessionTtlMs, allowed }),
       admin: new LoginService({ store, limits, sessionTtlMs, allowed }),
     },
-    answers: new Answers(service, store.db),
+    answers: new Answers(service, store.db, options.claimHosts ?? new ClaimHostRule()),
     cardLimiter: new RateLimiter({ limit: limits.perUser, windowMs: limits.windowMs }),
     livePollMs: options.livePollMs ?? 1000,
   };

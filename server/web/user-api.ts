@@ -116,7 +116,9 @@ export async function userApi(app: FastifyInstance, ctx: WebContext): Promise<vo
   app.post<{ Params: { id: string }; Body: { account?: string; pin?: string } | null }>(`${P}/jobs/:id/release`, {
     config: { auth: 'user' }, schema: { params: ID_PARAMS, body: ANSWER_BODY },
   }, async (request) => {
-    const job = await ctx.answers.release(userOf(request), request.params.id, request.body ?? {});
+    // The client's address (the socket's; a proxy's unless the server trusts proxies):
+    // claims through the client must come from the job's host.
+    const job = await ctx.answers.release(userOf(request), request.params.id, request.body ?? {}, request.ip);
     return { jobId: job.id, status: job.status, account: job.account };
   });
 
