@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PrintgateError } from '../../shared/errors.ts';
 import { CONTENT_TYPE_PROTOBUF, JSON_OPTIONS, pb, type MessageType, type printgate } from '../../shared/protocol/index.ts';
-import { toErrorAnswer, type ErrorAnswer } from './errors.ts';
+import { logInternalError, toErrorAnswer, type ErrorAnswer } from './errors.ts';
 
 /** What the body parsers leave in request.body. */
 export type AgentBody =
@@ -80,6 +80,6 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, answer: 
 /** Error handler of the agent area. */
 export function agentErrorHandler(err: Error, request: FastifyRequest, reply: FastifyReply): void {
   const { answer, internal } = toErrorAnswer(err);
-  if (internal) request.log.error({ err }, 'agent request failed');
+  if (internal) logInternalError(request, err, 'agent request failed');
   void sendError(request, reply, answer);
 }

@@ -1,7 +1,8 @@
 // The one place that turns any thrown value into an HTTP answer from the error catalogue
 // (shared/errors.ts): PrintgateError keeps its code; Fastify's own errors (validation, body
 // parsing, size limits, media type) map to their catalogue codes; anything else is an
-// INTERNAL 500 whose details go to the log only, never to the caller.
+// INTERNAL 500 whose details go to the log only, never to the caller. Every 5xx is written
+// to stderr with its stack (logInternalError), whatever the log level.
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, PrintgateError, type ErrorCode } from '../../shared/errors.ts';
@@ -55,10 +56,34 @@ function validationMessage(err: Partial<FastifyError>): string {
   return `${path} ${first.message ?? 'is invalid'}${extra}`.slice(0, 300);
 }
 
+/** The stack of an error and of its causes (bounded), with SQLite's error code when it has one. */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    const x = e as { stack?: unknown; errcode?: unknown; errstr?: unknown; code?: unknown; cause?: unknown };
+    const codes = [x.code, x.errcode, x.errstr].filter((v) => typeof v === 'string' || typeof v === 'number').join(' ');
+    const text = typeof x.stack === 'string' ? x.stack : String(e);
+    parts.push(`${depth > 0 ? 'caused by: ' : ''}${text}${codes ? ` [${codes}]` : ''}`);
+    e = x.cause;
+  }
+  return parts.join('\n').slice(0, 16_000);
+}
+
+/**
+ * Log an error that became a 5xx. Always to stderr, with its stack and causes, whatever
+ * the log level (operators need the real error behind an "Internal error", and request
+ * logging is off by default); also to the app's logger when it has one.
+ */
+export function logInternalError(request: FastifyRequest, err: unknown, what = 'request failed'): void {
+  request.log.error({ err }, what);
+  process.stderr.write(`printgate server: ${what}: ${request.method} ${request.url.slice(0, 300)} (${request.id}): ${describeError(err)}\n`);
+}
+
 /** Error handler for JSON areas: logs internal errors, answers the catalogue body. */
 export function jsonErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const { answer, internal } = toErrorAnswer(err);
-  if (internal) request.log.error({ err }, 'request failed');
+  if (internal) logInternalError(request, err);
   void reply.code(answer.status).type('application/json; charset=utf-8').send(answer);
 }
 

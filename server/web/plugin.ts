@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { PrintgateError } from '../../shared/errors.ts';
-import { jsonErrorHandler, toErrorAnswer } from '../http/errors.ts';
+import { jsonErrorHandler, logInternalError, toErrorAnswer } from '../http/errors.ts';
 import type { Storage } from '../storage/port.ts';
 import { adminManage } from './admin-manage.ts';
 import { adminPages } from './admin-pages.ts';
@@ -124,7 +124,7 @@ export const webPlugin: FastifyPluginAsync<WebOptions> = async (app, options) =>
 function errorPage(err: FastifyError, request: FastifyRequest, reply: FastifyReply): unknown {
   if (request.url.startsWith('/api/')) return jsonErrorHandler(err, request, reply);
   const { answer, internal } = toErrorAnswer(err);
-  if (internal) request.log.error({ err }, 'request failed');
+  if (internal) logInternalError(request, err);
   const area = request.url === '/admin' || request.url.startsWith('/admin/') ? 'admin' : 'user';
   if (answer.status === 401 && request.method === 'GET') return loginPage(request, reply, area, undefined, 401);
   const back = area === 'admin' ? '/admin' : '/';
