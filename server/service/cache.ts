@@ -70,6 +70,9 @@ export class Caches {
   #snapshot: Snapshot | null = null;
   #checkedAt = 0;
   #loading: Promise<Snapshot> | null = null;
+  #loadingGeneration = 0;
+  /** Counts local changes (invalidate()); a load started before one is not trusted after. */
+  #generation = 0;
 
   constructor(db: Storage) {
     this.#db = db;
@@ -78,20 +81,30 @@ export class Caches {
   /** The current snapshot, re-validated against cache_version at most once a second. */
   async get(): Promise<Snapshot> {
     const now = performance.now();
-    if (this.#snapshot && now - this.#checkedAt < RECHECK_MS) return this.#snapshot;
-    if (this.#loading) return this.#loading;
-    this.#loading = (async () => {
+    if (this.#snapshot && this.#snapshot.version >= 0 && now - this.#checkedAt < RECHECK_MS) return this.#snapshot;
+    // Share a load in flight, unless a local change happened after it started: that load
+    // may have read the state from before the change.
+    if (this.#loading && this.#loadingGeneration === this.#generation) return this.#loading;
+    const generation = this.#generation;
+    let loading: Promise<Snapshot> | null = null;
+    loading = (async () => {
       try {
         const row = await this.#db.get<{ version: number }>('SELECT version FROM cache_version WHERE id = 1');
         const version = Number(row?.version ?? 0);
-        if (!this.#snapshot || this.#snapshot.version !== version) this.#snapshot = await this.#load(version);
-        this.#checkedAt = performance.now();
-        return this.#snapshot;
+        let snap = this.#snapshot;
+        if (!snap || snap.version !== version) snap = await this.#load(version);
+        if (generation === this.#generation) {
+          this.#snapshot = snap;
+          this.#checkedAt = performance.now();
+        }
+        return snap;
       } finally {
-        this.#loading = null;
+        if (this.#loading === loading) this.#loading = null;
       }
     })();
-    return this.#loading;
+    this.#loading = loading;
+    this.#loadingGeneration = generation;
+    return loading;
   }
 
   /** Inside a changing transaction: make every process reload. */
@@ -101,6 +114,7 @@ export class Caches {
 
   /** After a local change committed: reload on the next get(). */
   invalidate(): void {
+    this.#generation++;
     this.#checkedAt = 0;
     if (this.#snapshot) this.#snapshot.version = -1;
   }
