@@ -92,7 +92,7 @@ export async function adminPages(app: FastifyInstance, ctx: WebContext): Promise
   app.get('/admin', { config: { auth: 'anonymous' } }, async (request, reply) => {
     if (request.caller?.kind !== 'admin' || request.caller.via !== 'session') return loginPage(request, reply, 'admin');
     const m = await moneyFormat(service);
-    const d = await dashboard(ctx.store.db, ctx.store.clock());
+    const d = await dashboard(ctx.store.db, ctx.store.clock(), (await service.getConfigValue('timezone')).value);
     const env = environment(d.last30.sheets);
     const share = d.last30.pages ? Math.round((100 * d.last30.colorPages) / d.last30.pages) : 0;
     const tile = (title: string, t: typeof d.today) => html`<div class="card"><h2>${title}</h2>
@@ -103,7 +103,7 @@ export async function adminPages(app: FastifyInstance, ctx: WebContext): Promise
     const body = html`<div class="cards">${tile('Today', d.today)}${tile('This week', d.week)}
       <div class="card"><h2>Colour share</h2><p class="big">${share}%</p><p>of pages, last 30 days</p></div>
       <div class="card"><h2>Held now</h2><p class="big">${d.heldNow}</p><p><a href="/admin/jobs?status=held">see them</a></p></div></div>
-      <section><h2>Pages per day</h2>${pagesChart(d.perDay)}</section>
+      <section><h2>Pages per day</h2>${pagesChart(d.perDay)}<p class="muted">Days and weeks (from Monday) in the ${d.timeZone} time zone.</p></section>
       <div class="cards">${ranked('Top users this week', d.topUsers)}${ranked('Top printers this week', d.topPrinters)}</div>
       <section><h2>Environmental impact, last 30 days</h2>
         <p>${d.last30.sheets} sheets · ${env.trees.toFixed(3)} trees · ${env.co2Kg.toFixed(2)} kg CO₂</p>

@@ -1,15 +1,17 @@
-// The admin dashboard's figures, aggregated in SQL over printed jobs (the same SQL on both
-// engines: integer division by a day's milliseconds buckets by UTC day), and the chart of
-// pages per day drawn as inline SVG. Days and weeks are UTC (the week starts on Monday).
+// The admin dashboard's figures, aggregated in SQL over printed jobs, and the chart of
+// pages per day drawn as inline SVG. Days and weeks are those of the `timezone` setting
+// (IANA zone; the week starts on Monday): their boundaries are computed here in JS
+// (local-days.ts) and the SQL only compares `created_at` with UTC instants, so it is the
+// same on SQLite and PostgreSQL, with no engine time-zone functions.
 // Environmental impact uses PaperCut's published constants: 8,333 sheets per tree and
 // 12.7 g CO2 per sheet.
 
 import type { Storage } from '../storage/port.ts';
 import { html, type Html } from './html.ts';
+import { lastLocalDays, startOfLocalDay, startOfLocalWeek } from './local-days.ts';
 
 export const SHEETS_PER_TREE = 8333;
 export const CO2_GRAMS_PER_SHEET = 12.7;
-const DAY = 86_400_000;
 
 export interface Totals {
   jobs: number;
@@ -24,23 +26,16 @@ export interface Ranked {
   costMinor: number;
 }
 export interface Dashboard {
+  /** The zone the days and weeks are in. */
+  timeZone: string;
   today: Totals;
   week: Totals;
   last30: Totals;
   topUsers: Ranked[];
   topPrinters: Ranked[];
-  /** The last `days` UTC days, oldest first. */
+  /** The last `days` local days, oldest first. */
   perDay: Array<{ day: string; pages: number; colorPages: number }>;
   heldNow: number;
-}
-
-export function startOfDay(ms: number): number {
-  return Math.floor(ms / DAY) * DAY;
-}
-/** Monday 00:00 UTC of the week containing `ms` (1970-01-01 was a Thursday). */
-export function startOfWeek(ms: number): number {
-  const day = Math.floor(ms / DAY);
-  return (day - ((day + 3) % 7)) * DAY;
 }
 
 export function environment(sheets: number): { trees: number; co2Kg: number } {
@@ -55,29 +50,33 @@ async function totals(db: Storage, from: number): Promise<Totals> {
   return { jobs: Number(r?.jobs ?? 0), pages: Number(r?.pages ?? 0), colorPages: Number(r?.color ?? 0), sheets: Number(r?.sheets ?? 0), costMinor: Number(r?.cost ?? 0) };
 }
 
-export async function dashboard(db: Storage, now: number, days = 14): Promise<Dashboard> {
-  const week = startOfWeek(now);
-  const from = startOfDay(now) - (days - 1) * DAY;
+export async function dashboard(db: Storage, now: number, timeZone = 'UTC', days = 14): Promise<Dashboard> {
+  const week = startOfLocalWeek(now, timeZone);
+  const today = startOfLocalDay(now, timeZone);
+  const last30 = startOfLocalDay(now, timeZone, -29);
+  const chartDays = lastLocalDays(now, days, timeZone);
   const rank = (sql: string) => db.all(sql, [week]).then((rows) => rows.map((r) => ({ name: String(r.name), pages: Number(r.pages), costMinor: Number(r.cost) })));
-  const [today, thisWeek, last30, topUsers, topPrinters, perDayRows, held] = await Promise.all([
-    totals(db, startOfDay(now)), totals(db, week), totals(db, startOfDay(now) - 29 * DAY),
+  // Each job falls in the chart day whose range holds it: a CASE over the days' starts.
+  const bucket = `CASE ${chartDays.slice(1).map((_, i) => `WHEN j.created_at < ? THEN ${i}`).join(' ')} ELSE ${days - 1} END`;
+  const [todayTotals, thisWeek, last30Totals, topUsers, topPrinters, perDayRows, held] = await Promise.all([
+    totals(db, today), totals(db, week), totals(db, last30),
     rank(`SELECT j.user_name AS name, SUM(j.impressions) AS pages, SUM(j.cost - j.refunded) AS cost FROM jobs j
           WHERE ${PRINTED} AND j.created_at >= ? GROUP BY j.user_name ORDER BY pages DESC, name LIMIT 5`),
     rank(`SELECT a.name || '/' || p.queue AS name, SUM(j.impressions) AS pages, SUM(j.cost - j.refunded) AS cost
           FROM jobs j JOIN printers p ON p.id = j.printer_id JOIN agents a ON a.id = p.agent_id
           WHERE ${PRINTED} AND j.created_at >= ? GROUP BY a.name, p.queue ORDER BY pages DESC, name LIMIT 5`),
-    db.all(`SELECT j.created_at / ${DAY} AS d, SUM(j.impressions) AS pages, SUM(j.color_impressions) AS color FROM jobs j
-            WHERE ${PRINTED} AND j.created_at >= ? GROUP BY j.created_at / ${DAY}`, [from]),
+    db.all(`SELECT d, SUM(pages) AS pages, SUM(color) AS color FROM (
+              SELECT ${bucket} AS d, j.impressions AS pages, j.color_impressions AS color FROM jobs j
+              WHERE ${PRINTED} AND j.created_at >= ? AND j.created_at < ?) x GROUP BY d`,
+      [...chartDays.slice(1).map((d) => d.start), chartDays[0]!.start, chartDays.at(-1)!.end]),
     db.get("SELECT COUNT(*) AS n FROM jobs WHERE status = 'held'"),
   ]);
   const byDay = new Map(perDayRows.map((r) => [Number(r.d), r]));
-  const perDay = [];
-  for (let i = 0; i < days; i++) {
-    const d = from / DAY + i;
-    const r = byDay.get(d);
-    perDay.push({ day: new Date(d * DAY).toISOString().slice(0, 10), pages: Number(r?.pages ?? 0), colorPages: Number(r?.color ?? 0) });
-  }
-  return { today, week: thisWeek, last30, topUsers, topPrinters, perDay, heldNow: Number(held?.n ?? 0) };
+  const perDay = chartDays.map((d, i) => {
+    const r = byDay.get(i);
+    return { day: d.day, pages: Number(r?.pages ?? 0), colorPages: Number(r?.color ?? 0) };
+  });
+  return { timeZone, today: todayTotals, week: thisWeek, last30: last30Totals, topUsers, topPrinters, perDay, heldNow: Number(held?.n ?? 0) };
 }
 
 /** Bars of pages per day (colour part darker), with a text alternative. */

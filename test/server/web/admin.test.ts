@@ -80,3 +80,13 @@ t.test('admin management pages', async (t) => {
   t.same((await h.service.getPrinter('agent1/q')).costModel, { type: 'table', defaultMinor: 5, rows: [{ color: true, duplex: null, media: null, perPageMinor: 30 }] }, 'a colour price makes a one-row table');
   t.match((await h.get('/admin/printers', admin)).body, /name="colourPrice" type="text" inputmode="decimal" value="0\.30"/);
 });
+
+t.test('the dashboard counts days in the timezone setting', async (t) => {
+  const h = await webHarness(t);
+  await h.setAdminPassword(PW);
+  const admin = await h.loginAdmin(PW);
+  t.match((await h.get('/admin', admin)).body, /Days and weeks \(from Monday\) in the UTC time zone/, 'UTC by default');
+  const r = await h.admin('PUT', '/config/timezone', { value: 'Pacific/Kiritimati' });
+  t.equal(r.statusCode, 200, r.body);
+  t.match((await h.get('/admin', admin)).body, /in the Pacific\/Kiritimati time zone/);
+});

@@ -1,13 +1,14 @@
 // The web store and the dashboard's SQL on both engines: passwords upsert; sessions are
 // found by id (stored hashed) until they expire; a card batch's codes each work exactly
 // once, also when redeemed concurrently, with one 'card' ledger row and the ledger still
-// balanced; the dashboard aggregates printed jobs by UTC day.
+// balanced; the dashboard aggregates printed jobs by day in the `timezone` setting's zone
+// (UTC and zones far from it, around midnight).
 
 import t from 'tap';
 import { forEachEngine } from '../../helpers/engines.ts';
 import { openService } from '../../../server/service/index.ts';
 import { normaliseCode, sha256, WebStore } from '../../../server/web/store.ts';
-import { dashboard, environment, pagesChart, startOfWeek } from '../../../server/web/dashboard.ts';
+import { dashboard, environment, pagesChart } from '../../../server/web/dashboard.ts';
 
 forEachEngine(t, 'web store', async (t, { db, dataDir }) => {
   let now = Date.parse('2026-11-18T10:00:00Z'); // a Wednesday
@@ -84,12 +85,35 @@ forEachEngine(t, 'web store', async (t, { db, dataDir }) => {
   t.same(d2.perDay.slice(-2).map((x) => [x.day, x.pages, x.colorPages]), [['2026-11-17', 2, 0], ['2026-11-18', 3, 1]], 'per UTC day');
   t.same(d2.topUsers, [{ name: 'bob', pages: 5, costMinor: 50 }]);
   t.same(d2.topPrinters, [{ name: 'a1/q', pages: 5, costMinor: 50 }]);
+
+  // Days in a zone: one page a second before 10:00 UTC, which is midnight in Kiritimati
+  // (UTC+14), and one on Sunday 10:30 UTC, Monday 00:30 there.
+  const at = async (ms: number, key: string) => {
+    const saved = now;
+    now = ms;
+    await print(key, 1, 0);
+    now = saved;
+  };
+  await at(Date.parse('2026-11-18T09:59:59Z'), 'late');
+  await at(Date.parse('2026-11-15T10:30:00Z'), 'sun');
+  const pages = (d: typeof d2, n: number) => d.perDay.slice(-n).map((x) => [x.day, x.pages]);
+  const utc = await dashboard(service.storage, now, 'UTC');
+  t.equal(utc.today.pages, 4, 'UTC: today has the late page');
+  t.equal(utc.week.pages, 6, 'UTC: Sunday is last week');
+  t.same(pages(utc, 4), [['2026-11-15', 1], ['2026-11-16', 0], ['2026-11-17', 2], ['2026-11-18', 4]]);
+  const kiritimati = await dashboard(service.storage, now, 'Pacific/Kiritimati');
+  t.equal(kiritimati.timeZone, 'Pacific/Kiritimati');
+  t.same(kiritimati.today, { jobs: 1, pages: 3, colorPages: 1, sheets: 3, costMinor: 30 }, 'UTC+14: a new day began at 10:00 UTC');
+  t.equal(kiritimati.week.pages, 7, 'UTC+14: Sunday 10:30 UTC is this Monday');
+  t.same(pages(kiritimati, 5), [['2026-11-15', 0], ['2026-11-16', 1], ['2026-11-17', 0], ['2026-11-18', 3], ['2026-11-19', 3]]);
+  t.equal(kiritimati.perDay.length, 14);
+  const pagoPago = await dashboard(service.storage, now, 'Pacific/Pago_Pago');
+  t.equal(pagoPago.perDay.at(-1)!.day, '2026-11-17', 'UTC-11: still yesterday');
+  t.equal(pagoPago.today.pages, 4);
+  t.same(pages(pagoPago, 4), [['2026-11-14', 1], ['2026-11-15', 0], ['2026-11-16', 2], ['2026-11-17', 4]], 'UTC-11: Sunday 10:30 UTC is Saturday night');
 });
 
 t.test('dashboard arithmetic', async (t) => {
-  t.equal(new Date(startOfWeek(Date.parse('2026-11-18T10:00:00Z'))).toISOString(), '2026-11-16T00:00:00.000Z', 'weeks start on Monday');
-  t.equal(new Date(startOfWeek(Date.parse('2026-11-16T00:00:00Z'))).toISOString(), '2026-11-16T00:00:00.000Z');
-  t.equal(new Date(startOfWeek(Date.parse('2026-11-22T23:59:59Z'))).toISOString(), '2026-11-16T00:00:00.000Z', 'Sunday is the end');
   const e = environment(8333);
   t.equal(e.trees, 1);
   t.equal(e.co2Kg.toFixed(4), '105.8291');
