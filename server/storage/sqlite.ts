@@ -15,6 +15,13 @@
 //
 // Checkpoints (copying the WAL back into the database file, with fsyncs) run in a worker
 // thread on its own connection, so no request ever waits for one on the event loop.
+//
+// Failures: a lock held elsewhere (BUSY, LOCKED, PROTOCOL) is retried for busyTimeoutMs;
+// when that runs out, and for I/O errors, a full disk or a file that cannot be opened, the
+// caller gets STORAGE_UNAVAILABLE (503, which agents retry), never a bare SQLite error (an
+// "Internal error" 500). A batch whose transaction SQLite rolled back by itself (I/O error,
+// full disk) fails as a whole with that cause, and a transaction a failure left open is
+// rolled back before the next one, so one failure never wedges the connection.
 
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
@@ -48,10 +55,29 @@ const timer = setInterval(() => {
 parentPort.on('message', () => { clearInterval(timer); try { db?.close(); } catch {} parentPort.close(); });
 `;
 
-/** SQLITE_BUSY (5) and its extended codes: another connection holds the lock. */
+/** Primary result codes worth waiting out: BUSY (5), LOCKED (6), PROTOCOL (15, WAL-index contention). */
+const TRANSIENT = new Set([5, 6, 15]);
+/** The file cannot be used right now: IOERR (10), FULL (13), CANTOPEN (14). */
+const UNUSABLE = new Set([10, 13, 14]);
+
+/** SQLite's primary result code of an error node:sqlite threw (extended codes carry it in the low byte). */
+function sqliteCode(e: unknown): number | undefined {
+  const x = e as { code?: string; errcode?: number } | null;
+  return x?.code === 'ERR_SQLITE_ERROR' && typeof x.errcode === 'number' ? x.errcode & 0xff : undefined;
+}
+
+/** Another connection holds a lock (or is recovering the WAL): worth another try. */
 function isBusy(e: unknown): boolean {
-  const code = (e as { errcode?: number })?.errcode;
-  return typeof code === 'number' && (code & 0xff) === 5;
+  const code = sqliteCode(e);
+  return code !== undefined && TRANSIENT.has(code);
+}
+
+/** A SQLite failure that is about the database's availability becomes STORAGE_UNAVAILABLE; anything else is unchanged. */
+export function storageError(e: unknown): unknown {
+  const code = sqliteCode(e);
+  if (code === undefined || !(TRANSIENT.has(code) || UNUSABLE.has(code))) return e;
+  const message = TRANSIENT.has(code) ? 'the database stayed locked by another connection; try again' : 'the database cannot be read or written right now';
+  return new PrintgateError('STORAGE_UNAVAILABLE', message, undefined, { cause: e });
 }
 
 export class SqliteStorage implements Storage {
@@ -71,11 +97,15 @@ export class SqliteStorage implements Storage {
     // retried asynchronously instead, for up to busyTimeoutMs.
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
     this.#db = new DatabaseSync(options.path, { timeout: 0 });
+    // While opening (nothing else runs yet), wait for a lock synchronously: right after a
+    // crash another process may be recovering the WAL, or still exiting with the lock.
+    this.#db.exec(`PRAGMA busy_timeout = ${Math.floor(this.#busyTimeoutMs)}`);
     this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
     this.#db.exec('PRAGMA foreign_keys = ON');
     this.#db.exec('PRAGMA temp_store = MEMORY');
     this.#db.exec('PRAGMA cache_size = -65536');
+    this.#db.exec('PRAGMA busy_timeout = 0');
     if (options.checkpointWorker !== false && options.path !== ':memory:') {
       this.#db.exec('PRAGMA wal_autocheckpoint = 0');
       const worker = new Worker(CHECKPOINTER, { eval: true, workerData: { path: options.path, everyMs: CHECKPOINT_MS } });
@@ -88,10 +118,17 @@ export class SqliteStorage implements Storage {
       this.#checkpointer = worker;
     }
     const self = this;
+    const mapped = <T>(fn: () => T): T => {
+      try {
+        return fn();
+      } catch (e) {
+        throw storageError(e);
+      }
+    };
     this.#direct = {
-      async all<T>(sql: string, params: Params = []) { return self.#stmt(sql).all(...params) as T[]; },
-      async get<T>(sql: string, params: Params = []) { return self.#stmt(sql).get(...params) as T | undefined; },
-      async run(sql: string, params: Params = []) { return { changes: Number(self.#stmt(sql).run(...params).changes) }; },
+      async all<T>(sql: string, params: Params = []) { return mapped(() => self.#stmt(sql).all(...params) as T[]); },
+      async get<T>(sql: string, params: Params = []) { return mapped(() => self.#stmt(sql).get(...params) as T | undefined); },
+      async run(sql: string, params: Params = []) { return mapped(() => ({ changes: Number(self.#stmt(sql).run(...params).changes) })); },
     };
   }
 
@@ -111,10 +148,16 @@ export class SqliteStorage implements Storage {
       try {
         return fn();
       } catch (e) {
-        if (!isBusy(e)) throw e;
+        if (!isBusy(e)) throw storageError(e);
       }
     }
-    return this.#exclusive(() => this.#retryBusy(fn));
+    return this.#exclusive(async () => {
+      try {
+        return await this.#retryBusy(fn);
+      } catch (e) {
+        throw storageError(e);
+      }
+    });
   }
 
   /** Retry `fn` while another connection holds the write lock, with a growing pause. */
@@ -175,6 +218,9 @@ export class SqliteStorage implements Storage {
     const items = this.#batch.splice(0, MAX_BATCH);
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
+      // No transaction is ever open between batches; one still open is what a failure left
+      // behind (a ROLLBACK that failed): undo it, or every BEGIN from now on would fail.
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       await this.#retryBusy(() => this.#db.exec('BEGIN IMMEDIATE'));
       this.#inTransaction = true;
       for (const item of items) {
@@ -184,6 +230,9 @@ export class SqliteStorage implements Storage {
           this.#db.exec('RELEASE op');
           outcomes.push({ ok: true, value });
         } catch (error) {
+          // SQLite rolled the whole transaction back by itself (I/O error, full disk): the
+          // earlier operations of the batch are gone too; fail the batch with this cause.
+          if (!this.#db.isTransaction) throw error;
           this.#db.exec('ROLLBACK TO op');
           this.#db.exec('RELEASE op');
           outcomes.push({ ok: false, error });
@@ -192,9 +241,14 @@ export class SqliteStorage implements Storage {
       this.#db.exec('COMMIT');
     } catch (error) {
       // BEGIN, a savepoint or COMMIT failed: nothing of this batch is kept.
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      try {
+        if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      } catch {
+        // Left open: the next batch rolls it back before it begins.
+      }
+      const failure = storageError(error);
       outcomes.length = 0;
-      for (let i = 0; i < items.length; i++) outcomes.push({ ok: false, error });
+      for (let i = 0; i < items.length; i++) outcomes.push({ ok: false, error: failure });
     } finally {
       this.#inTransaction = false;
       // Later arrivals form the next batch, behind whatever else queued meanwhile.
