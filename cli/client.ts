@@ -5,13 +5,20 @@
 // choose the account, claim) it asks the user and sends the answer. It never acts without
 // the user's answer, and the server decides everything: a question left unanswered times
 // out by the server's rule. Further lines of standard input are the answers.
+// `--ca FILE` trusts a server with its own certificate: the file is read by the agent
+// client's helper (readCaFile) and becomes the process's only trusted CAs, which fetch
+// uses too (this command is its own process).
 
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
+import { setDefaultCACertificates } from 'node:tls';
+import { PrintgateError } from '../shared/errors.ts';
+import { readCaFile } from '../agent/client/options.ts';
+import { isTlsCertificateError } from '../agent/client/retry.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, parseCommandArgs, runCommand } from './usage.ts';
 import { promptHidden } from './read-secret.ts';
 
-const USAGE = `usage: printgate client --server URL --user USER
+const USAGE = `usage: printgate client --server URL --user USER [--ca FILE]
 
 The user client in a terminal: shows your balance, low-credit warnings and refused jobs,
 and asks you the questions the server has about your held jobs (print at this cost?
@@ -20,6 +27,8 @@ prompt, or the first line of standard input; later lines answer the questions.
 
   --server URL   the printgate server (PRINTGATE_SERVER; default http://127.0.0.1:8631)
   --user USER    your user name (default: $USER)
+  --ca FILE      trust the PEM certificate(s) in FILE (only them) for an https server
+                 with its own certificate
   --host NAME    this machine's name as print jobs give it (default: the host name);
                  jobs to claim (popup authentication) are asked about only here
 
@@ -76,7 +85,7 @@ class Lines {
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand('client', USAGE, async () => {
-    const { values, positionals } = parseCommandArgs(argv, { server: { type: 'string' }, user: { type: 'string' }, host: { type: 'string' } });
+    const { values, positionals } = parseCommandArgs(argv, { server: { type: 'string' }, user: { type: 'string' }, host: { type: 'string' }, ca: { type: 'string' } });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (values.help) {
       process.stdout.write(USAGE);
@@ -87,6 +96,8 @@ export async function run(argv: string[]): Promise<number> {
     const user = String(values.user ?? process.env.USER ?? '');
     if (!user) throw new UsageError('--user is required');
 
+    if (values.ca !== undefined) trustOnly(String(values.ca));
+
     const tty = process.stdin.isTTY === true;
     const password = tty ? await promptHidden(`Password for ${user}: `, process.stdin, process.stderr) : null;
     const lines = new Lines(process.stdin);
@@ -95,7 +106,14 @@ export async function run(argv: string[]): Promise<number> {
 
     const host = String(values.host ?? hostname());
     const client = new UserClient(server, lines, (text) => process.stdout.write(`${text}\n`), host);
-    await client.login(user, secret);
+    try {
+      await client.login(user, secret);
+    } catch (err) {
+      // Standard input would keep the process alive after the one-line reason.
+      lines.close();
+      process.stdin.destroy();
+      throw err;
+    }
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
     process.once('SIGTERM', () => stop.abort());
@@ -105,6 +123,25 @@ export async function run(argv: string[]): Promise<number> {
     process.stdin.destroy();
     return code;
   });
+}
+
+/** Make the certificates of a --ca file the only ones TLS connections (and fetch) trust. */
+function trustOnly(path: string): void {
+  const pems = readCaFile(path).toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!pems) throw new PrintgateError('INVALID_ARGUMENT', `no PEM certificate in the CA file ${path}`);
+  setDefaultCACertificates(pems);
+}
+
+/** fetch() with a one-line reason when the server cannot be reached (TLS: hint at --ca). */
+async function call(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+    if (isTlsCertificateError(cause)) throw new Error(`${new URL(url).origin}: the server's TLS certificate is not trusted (${cause!.code}); give its CA with --ca FILE`);
+    throw new Error(`${new URL(url).origin} is not reachable: ${cause?.message ?? (err as Error).message}`);
+  }
 }
 
 export class UserClient {
@@ -129,7 +166,7 @@ export class UserClient {
   }
 
   async login(user: string, password: string): Promise<void> {
-    const r = await fetch(`${this.#server}/api/user/v1/login`, {
+    const r = await call(`${this.#server}/api/user/v1/login`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }),
     });
     const body = await r.json().catch(() => ({})) as { csrf?: string; message?: string };
@@ -146,7 +183,7 @@ export class UserClient {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        const r = await fetch(`${this.#server}/api/user/v1/events`, { headers: { cookie: this.#cookie, accept: 'text/event-stream' }, signal });
+        const r = await call(`${this.#server}/api/user/v1/events`, { headers: { cookie: this.#cookie, accept: 'text/event-stream' }, signal });
         if (r.status === 401) {
           this.#say('the session ended; log in again');
           return EXIT_FAILED;
@@ -163,7 +200,7 @@ export class UserClient {
       }
       if (!signal.aborted) await new Promise((r) => setTimeout(r, Math.min(1000 * failures, 5000)));
     }
-    await fetch(`${this.#server}/api/user/v1/logout`, { method: 'POST', headers: { cookie: this.#cookie, 'x-csrf-token': this.#csrf } }).catch(() => {});
+    await call(`${this.#server}/api/user/v1/logout`, { method: 'POST', headers: { cookie: this.#cookie, 'x-csrf-token': this.#csrf } }).catch(() => {});
     return EXIT_OK;
   }
 
@@ -254,7 +291,7 @@ export class UserClient {
   }
 
   async #send(q: Question, action: 'release' | 'cancel', body: Record<string, string>): Promise<void> {
-    const r = await fetch(`${this.#server}/api/user/v1/jobs/${encodeURIComponent(q.jobId)}/${action}`, {
+    const r = await call(`${this.#server}/api/user/v1/jobs/${encodeURIComponent(q.jobId)}/${action}`, {
       method: 'POST', headers: { cookie: this.#cookie, 'x-csrf-token': this.#csrf, 'content-type': 'application/json' }, body: JSON.stringify(body),
     });
     const answer = await r.json().catch(() => ({})) as { code?: string; message?: string; account?: string };

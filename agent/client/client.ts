@@ -15,10 +15,10 @@
 // Retrying is safe because every call is repeatable: authorize and complete must carry an
 // idempotency key (the client refuses them without one), see idempotency.ts.
 
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PrintgateError } from '../../shared/errors.ts';
 import { errorFromParts, jsonErrorParts } from './answer-error.ts';
+import { readCaFile } from './options.ts';
 import { AGENT_API_PREFIX, CONTENT_TYPE_PROTOBUF, pb, type MessageType, type printgate } from '../../shared/protocol/index.ts';
 import { backoffDelay, isRetryableStatus, isTlsCertificateError, resolveRetryPolicy, type RetryPolicy } from './retry.ts';
 import { Transport, type HttpAnswer } from './transport.ts';
@@ -139,14 +139,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   const server = baseUrl(options.server);
   const token = options.token.trim();
   if (token === '' || /[\r\n]/.test(token)) throw new PrintgateError('INVALID_ARGUMENT', 'the agent token is empty or malformed');
-  let ca: Buffer | undefined;
-  if (options.ca !== undefined) {
-    try {
-      ca = readFileSync(options.ca);
-    } catch (err) {
-      throw new PrintgateError('INVALID_ARGUMENT', `cannot read the CA file ${options.ca}: ${(err as Error).message}`);
-    }
-  }
+  const ca = options.ca !== undefined ? readCaFile(options.ca) : undefined;
   const defaultTimeout = options.timeoutMs ?? 10_000;
   const defaultRetry = resolveRetryPolicy(options.retry);
   const random = options.random ?? Math.random;

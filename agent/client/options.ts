@@ -58,6 +58,15 @@ export function resolveAgentToken(values: ConnectionValues, env: NodeJS.ProcessE
   return token;
 }
 
+/** The PEM certificate(s) of a --ca FILE; INVALID_ARGUMENT when the file cannot be read. */
+export function readCaFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new PrintgateError('INVALID_ARGUMENT', `cannot read the CA file ${path}: ${(err as Error).message}`);
+  }
+}
+
 /** Parse "--timeout SECONDS" (decimal seconds, 0.1 to 600) into milliseconds. */
 export function parseTimeoutSeconds(text: string, what = '--timeout'): number {
   if (!/^\d+(\.\d+)?$/.test(text)) throw new PrintgateError('INVALID_ARGUMENT', `${what} must be a number of seconds, not "${text}"`);
