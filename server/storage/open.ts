@@ -27,9 +27,11 @@ export async function openStorage(db: string, options: { sqliteSynchronous?: 'NO
     await migrate(storage);
   } catch (e) {
     await storage.close().catch(() => {});
-    const code = (e as { code?: string }).code;
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000') {
-      throw new PrintgateError('STORAGE_UNAVAILABLE', `cannot open the database: ${(e as Error).message}`, undefined, { cause: e });
+    // The engines report an unreachable database as STORAGE_UNAVAILABLE; name the cause here.
+    const cause = e instanceof PrintgateError && e.code === 'STORAGE_UNAVAILABLE' && e.cause ? e.cause : e;
+    const code = (cause as { code?: string }).code;
+    if (cause !== e || code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000') {
+      throw new PrintgateError('STORAGE_UNAVAILABLE', `cannot open the database: ${(cause as Error).message}`, undefined, { cause });
     }
     throw e;
   }

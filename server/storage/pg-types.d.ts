@@ -13,6 +13,8 @@ declare module 'pg' {
   export interface PoolClient {
     query<R = Record<string, unknown>>(config: QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>>;
     release(error?: Error | boolean): void;
+    on(event: 'error', listener: (err: Error) => void): this;
+    removeListener(event: 'error', listener: (err: Error) => void): this;
   }
   export interface PoolConfig {
     connectionString?: string;

@@ -8,12 +8,34 @@
 // Durability: a commit acknowledged by PostgreSQL is in its WAL, fsynced (the default
 // synchronous_commit=on, fsync=on), so it survives kill -9 of our process, of PostgreSQL,
 // and a power loss.
+//
+// Failures: a lost or refused connection, a server shutting down or out of resources
+// reach callers as STORAGE_UNAVAILABLE (503, which agents retry), never as a bare driver
+// error (an "Internal error" 500); see storageError().
 
 import pg, { type Pool } from 'pg';
 import { PrintgateError } from '../../shared/errors.ts';
 import { numberPlaceholders, type Dialect, type Params, type Queryable, type Row, type Storage } from './port.ts';
 
 const INT8 = 20, NUMERIC = 1700;
+
+/** Socket errors of a connection that failed or broke. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** SQLSTATEs of a server that is unreachable or refuses work for now: connection exceptions
+ * (class 08), insufficient resources (53: too many connections, disk full), and shutdown
+ * (57P01 admin, 57P02 crash, 57P03 cannot connect now). */
+const UNAVAILABLE_STATE = /^(08...|53...|57P0[123])$/;
+/** What `pg` throws without a code when a connection dies or the pool cannot get one. */
+const DRIVER_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+/** A failure about reaching the database becomes STORAGE_UNAVAILABLE; anything else is unchanged. */
+export function storageError(e: unknown): unknown {
+  if (e instanceof PrintgateError || e === null || typeof e !== 'object') return e;
+  const { code, message } = e as { code?: unknown; message?: unknown };
+  const down = typeof code === 'string' ? NETWORK_CODES.has(code) || UNAVAILABLE_STATE.test(code) : typeof message === 'string' && DRIVER_MESSAGE.test(message);
+  return down ? new PrintgateError('STORAGE_UNAVAILABLE', 'the database is not reachable right now', undefined, { cause: e }) : e;
+}
+const mapped = (e: unknown): never => { throw storageError(e); };
 
 export interface PostgresOptions {
   url: string;
@@ -53,9 +75,9 @@ export class PostgresStorage implements Storage {
 
   #on(client: { query: Pool['query'] }): Queryable {
     return {
-      all: async <T>(sql: string, params: Params = []) => (await client.query(this.#config(sql, params))).rows as T[],
-      get: async <T>(sql: string, params: Params = []) => (await client.query(this.#config(sql, params))).rows[0] as T | undefined,
-      run: async (sql: string, params: Params = []) => ({ changes: (await client.query(this.#config(sql, params))).rowCount ?? 0 }),
+      all: async <T>(sql: string, params: Params = []) => (await client.query(this.#config(sql, params)).catch(mapped)).rows as T[],
+      get: async <T>(sql: string, params: Params = []) => (await client.query(this.#config(sql, params)).catch(mapped)).rows[0] as T | undefined,
+      run: async (sql: string, params: Params = []) => ({ changes: (await client.query(this.#config(sql, params)).catch(mapped)).rowCount ?? 0 }),
     };
   }
 
@@ -70,8 +92,13 @@ export class PostgresStorage implements Storage {
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.#open();
     for (let attempt = 1; ; attempt++) {
-      const client = await this.#pool.connect();
+      const client = await this.#pool.connect().catch(mapped);
       let broken: Error | undefined;
+      // The pool listens for errors only on idle connections: one that dies while we hold
+      // it (server restart, backend killed) would emit an unhandled 'error' and crash the
+      // process. Record it; the next query fails, and the connection is discarded.
+      const onError = (err: Error) => { broken = err; };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(this.#on(client));
@@ -85,8 +112,9 @@ export class PostgresStorage implements Storage {
         }
         const code = (e as { code?: string }).code;
         if ((code === '40001' || code === '40P01') && attempt < 5) continue;
-        throw e;
+        throw storageError(e);
       } finally {
+        client.removeListener('error', onError);
         client.release(broken);
       }
     }
@@ -98,17 +126,21 @@ export class PostgresStorage implements Storage {
 
   /** A transaction that may also run multi-statement SQL (migrations). */
   async migrationTransaction<T>(fn: (tx: Queryable, exec: (sql: string) => Promise<void>) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
+    const client = await this.#pool.connect().catch(mapped);
+    let broken: Error | undefined;
+    const onError = (err: Error) => { broken = err; };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(this.#on(client), async (sql) => { await client.query(sql); });
       await client.query('COMMIT');
       return result;
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
+      await client.query('ROLLBACK').catch((rollbackError: Error) => { broken ??= rollbackError; });
+      throw storageError(e);
     } finally {
-      client.release();
+      client.removeListener('error', onError);
+      client.release(broken);
     }
   }
 
