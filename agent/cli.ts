@@ -10,6 +10,7 @@ import { PrintgateError } from '../shared/errors.ts';
 import { VERSION } from '../cli/main.ts';
 import { Agent } from './agent.ts';
 import { streamLogger, type Level } from './log.ts';
+import { relaunchForIdleMemory } from './launch.ts';
 
 const USAGE = `usage: printgate agent --server URL (--agent-token T | --agent-token-file F) [options]
 
@@ -65,6 +66,9 @@ export async function run(argv: string[]): Promise<number> {
       if (watermarkKey.length < 16) throw new UsageError('the watermark key file must hold at least 16 bytes');
     }
 
+    // Idle memory: heap and thread settings that only work from process start (launch.ts).
+    // After the arguments are checked, so that usage errors answer at once.
+    relaunchForIdleMemory();
     // Memory: each job's analysis is a burst of short-lived garbage, after which V8 keeps
     // its young generation grown (~10 MB of RSS held while idle). The agent is a daemon
     // that is idle most of the time: keep the young generation at its initial size. The

@@ -5,7 +5,7 @@
 // at once. No retry and no interpretation of the answer here: that is client.ts's job.
 
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 
 /** Largest answer we read; the server's largest real answer is far below this. */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -41,13 +41,17 @@ export class TimeoutError extends Error {
 
 export class Transport {
   readonly #httpAgent: http.Agent;
-  readonly #httpsAgent: https.Agent;
+  // Made on the first https: URL. Loading node:https brings up TLS (OpenSSL's tables and
+  // the root certificates): about 5 MB of resident memory that an agent talking plain
+  // HTTP to a server on its own network never needs (docs/agent.md "Idle cost").
+  #httpsAgent: https.Agent | undefined;
+  readonly #httpsOptions: https.AgentOptions;
   readonly #userAgent: string;
 
   constructor(options: TransportOptions) {
     const common = { keepAlive: true, keepAliveMsecs: 10_000, maxSockets: options.maxSockets ?? 64, maxFreeSockets: 16 };
     this.#httpAgent = new http.Agent(common);
-    this.#httpsAgent = new https.Agent({ ...common, ...(options.ca !== undefined ? { ca: options.ca } : {}) });
+    this.#httpsOptions = { ...common, ...(options.ca !== undefined ? { ca: options.ca } : {}) };
     this.#userAgent = options.userAgent;
   }
 
@@ -59,7 +63,9 @@ export class Transport {
   /** Any method; `body` undefined sends none. Same resolution rules as post(). */
   request(method: string, url: URL, body: Uint8Array | undefined, options: ExchangeOptions): Promise<HttpAnswer> {
     const secure = url.protocol === 'https:';
-    const request = secure ? https.request : http.request;
+    const https = secure ? process.getBuiltinModule('node:https') : undefined;
+    if (https && !this.#httpsAgent) this.#httpsAgent = new https.Agent(this.#httpsOptions);
+    const request = https ? https.request : http.request;
     return new Promise<HttpAnswer>((resolve, reject) => {
       if (options.signal?.aborted) {
         reject(options.signal.reason);
@@ -77,7 +83,7 @@ export class Transport {
       };
       const req = request(url, {
         method,
-        agent: secure ? this.#httpsAgent : this.#httpAgent,
+        agent: https ? this.#httpsAgent : this.#httpAgent,
         headers: {
           ...options.headers,
           ...(body !== undefined ? { 'Content-Length': String(body.byteLength) } : {}),
@@ -133,6 +139,6 @@ export class Transport {
   /** Close the kept-alive sockets. Idempotent. */
   close(): void {
     this.#httpAgent.destroy();
-    this.#httpsAgent.destroy();
+    this.#httpsAgent?.destroy();
   }
 }
