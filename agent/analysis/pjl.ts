@@ -1,18 +1,26 @@
-// Peels the PJL / UEL job wrapper off a spool file before detection. Drivers for HP-style
-// printers send `ESC%-12345X@PJL ...` lines (job settings), then `@PJL ENTER LANGUAGE=X`,
-// then the page description, then a closing `ESC%-12345X@PJL EOJ` trailer. The parsers only
-// see the payload window in between; the job settings that change the bill (copies, duplex,
-// grayscale render mode, paper) are returned for the engine to apply.
+// PJL, in one place: the job-settings language HP-style drivers wrap jobs in, read the way
+// printers read it. Drivers send `ESC%-12345X@PJL ...` lines (job settings), then
+// `@PJL ENTER LANGUAGE=X`, then the page description, then a closing `ESC%-12345X@PJL EOJ`
+// trailer. One line parser / settings interpreter (applyPjlLine) serves two thin entry
+// points:
 //
-// Only the head (first 256 KiB) and the tail (last 64 KiB) are read: a PJL header longer
-// than that is not a PJL header.
+//   peelWrappers  the engine, before detection: finds the wrapper in the file's head buffer,
+//                 cuts the payload window out (the parsers only see it) and returns the
+//                 settings that change the bill (copies, duplex, grayscale, paper) for the
+//                 engine to apply. Only the head (first 256 KiB) and the tail (last 64 KiB)
+//                 are read: a PJL header longer than that is not a PJL header.
+//   readPjl       the PostScript, PCL 5 and PCL XL parsers, on a ByteReader: a PJL block met
+//                 inside the stream (a file handed to a parser unpeeled, or a UEL between
+//                 two language sections of one job). Lines are bounded.
 
+import type { ByteReader } from './reader.ts';
 import { SliceSource, type Source } from './source.ts';
 
 /** Universal Exit Language: ends one language and returns the printer to PJL. */
 export const UEL = new Uint8Array([0x1b, 0x25, 0x2d, 0x31, 0x32, 0x33, 0x34, 0x35, 0x58]); // ESC%-12345X
 
 const HEAD_BYTES = 256 * 1024;
+const latin1 = new TextDecoder('latin1');
 const TAIL_BYTES = 64 * 1024;
 
 export interface PjlSettings {
@@ -65,20 +73,25 @@ function lastUel(bytes: Uint8Array): number {
   return -1;
 }
 
-/** Apply one `@PJL ...` command line (without the line end) to the settings. */
-export function applyPjlLine(line: string, settings: PjlSettings, warnings: string[]): void {
-  const m = /^@PJL\s*(.*)$/i.exec(line.trim());
-  if (!m) return;
+/**
+ * Apply one `@PJL ...` command line (without the line end) to the settings. Returns true for
+ * an `@PJL ENTER LANGUAGE` line: the page description follows it.
+ */
+export function applyPjlLine(line: string, settings: PjlSettings, warnings: string[]): boolean {
+  const trimmed = line.trim();
+  const entersLanguage = /^@PJL\s+ENTER\s+LANGUAGE/i.test(trimmed);
+  const m = /^@PJL\s*(.*)$/i.exec(trimmed);
+  if (!m) return entersLanguage;
   const body = m[1]!.trim();
   const enter = /^ENTER\s+LANGUAGE\s*=\s*"?([A-Za-z0-9_-]+)"?/i.exec(body);
   if (enter) {
     settings.language = enter[1]!.toUpperCase();
-    return;
+    return entersLanguage;
   }
   // SET and DEFAULT both matter: DEFAULT changes the printer's default for this job's
   // environment when nothing else sets it. SET wins over DEFAULT (it is the job's own).
   const set = /^(SET|DEFAULT)\s+(?:LPARM\s*:\s*\w+\s+)?([A-Za-z_]+)\s*=\s*"?([^"\r\n]*)"?/i.exec(body);
-  if (!set) return;
+  if (!set) return entersLanguage;
   const isDefault = set[1]!.toUpperCase() === 'DEFAULT';
   const key = set[2]!.toUpperCase();
   const value = set[3]!.trim();
@@ -108,11 +121,24 @@ export function applyPjlLine(line: string, settings: PjlSettings, warnings: stri
     case 'PAPER': if (value !== '') put('paper', upper); break;
     default: break;
   }
+  return entersLanguage;
 }
 
 /** The copies a PJL header asks for: QTY beats COPIES; undefined when it says nothing. */
 export function pjlCopies(settings: PjlSettings): number | undefined {
   return settings.qty ?? settings.copies;
+}
+
+/** A PJL PAPER value as one of our media names (A4, Letter, ...); undefined when not set. */
+export function pjlPaperName(settings: PjlSettings): string | undefined {
+  const v = settings.paper;
+  if (v === undefined) return undefined;
+  const known: Record<string, string> = {
+    A3: 'A3', A4: 'A4', A5: 'A5', A6: 'A6', B4: 'B4', B5: 'B5', LETTER: 'Letter', LEGAL: 'Legal',
+    EXECUTIVE: 'Executive', LEDGER: 'Tabloid', TABLOID: 'Tabloid', COM10: 'Env10', DL: 'EnvDL', C5: 'EnvC5',
+    STATEMENT: 'Statement',
+  };
+  return known[v] ?? v;
 }
 
 /**
@@ -121,7 +147,6 @@ export function pjlCopies(settings: PjlSettings): number | undefined {
  */
 function parseHeader(head: Uint8Array, pos: number, settings: PjlSettings, warnings: string[]): number {
   let i = pos;
-  const decoder = new TextDecoder('latin1');
   while (i < head.length) {
     // Blank line ends and stray UELs between PJL lines are part of the wrapper.
     const b = head[i]!;
@@ -134,10 +159,10 @@ function parseHeader(head: Uint8Array, pos: number, settings: PjlSettings, warni
       warnings.push('PJL header longer than the bytes examined; payload detection may be off');
       return end;
     }
-    const line = decoder.decode(head.subarray(i, end));
-    applyPjlLine(line, settings, warnings);
+    const line = latin1.decode(head.subarray(i, end));
+    const entersLanguage = applyPjlLine(line, settings, warnings);
     i = end < head.length && head[end] === 0x0a ? end + 1 : end;
-    if (/^@PJL\s+ENTER\s+LANGUAGE/i.test(line.trim())) return i;
+    if (entersLanguage) return i;
   }
   return i;
 }
@@ -186,4 +211,56 @@ export async function peelWrappers(source: Source): Promise<Peeled> {
   }
   if (end < start) end = start;
   return { payload: new SliceSource(source, start, end - start), start, wrapped: true, settings, warnings };
+}
+
+// ---- In-stream entry point (the parsers) ----
+
+const ESC = 0x1b;
+const MAX_LINE = 4096;
+
+/** True when the reader is at a Universal Exit Language sequence (ESC%-12345X). */
+export function atUel(r: ByteReader): boolean {
+  for (let i = 0; i < UEL.length; i++) if (r.peek(i) !== UEL[i]) return false;
+  return true;
+}
+
+function atPjl(r: ByteReader): boolean {
+  const s = '@PJL';
+  for (let i = 0; i < s.length; i++) {
+    const b = r.peek(i);
+    if (b === -1 || (b | 0x20) !== (s.charCodeAt(i) | 0x20)) return false;
+  }
+  return true;
+}
+
+/**
+ * Consume any UEL sequences, PJL command lines and blank lines at the reader's position,
+ * merging their settings into `into` (warnings about odd values are dropped: the engine
+ * reports them for the wrapper it peels). Stops after `@PJL ENTER LANGUAGE=...`, or at the
+ * first byte that is neither. Returns whether anything was consumed.
+ */
+export async function readPjl(r: ByteReader, into: PjlSettings): Promise<boolean> {
+  let consumed = false;
+  for (;;) {
+    await r.ensure(MAX_LINE + UEL.length);
+    if (r.peek(0) === ESC && atUel(r)) {
+      r.skip(UEL.length);
+      consumed = true;
+      continue;
+    }
+    const c = r.peek(0);
+    if (c === 0x0d || c === 0x0a || c === 0x0c) {
+      r.skip(1);
+      consumed = true;
+      continue;
+    }
+    if (!atPjl(r)) return consumed;
+    // One PJL line: up to LF (or the bound; an unending line ends at the bound).
+    let n = 0;
+    while (n < MAX_LINE && r.peek(n) !== -1 && r.peek(n) !== 0x0a && r.peek(n) !== ESC) n++;
+    const line = latin1.decode(r.bytes(n));
+    if (r.peek(0) === 0x0a) r.skip(1);
+    consumed = true;
+    if (applyPjlLine(line, into, [])) return true;
+  }
 }

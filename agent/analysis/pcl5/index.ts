@@ -4,11 +4,11 @@
 // or PJL), duplex (ESC&l#S or PJL), paper size (ESC&l#A or PJL).
 
 import type { AnalysisResult } from '../../../shared/analysis.ts';
+import { pjlCopies, pjlPaperName, readPjl, type PjlSettings } from '../pjl.ts';
 import { ByteReader } from '../reader.ts';
 import type { Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
 import { Pcl5Interpreter, type Pcl5Page } from './interpreter.ts';
-import { readPjl, type PjlSettings } from './pjl.ts';
 import { summarise } from './summary.ts';
 
 const latin1 = new TextDecoder('latin1');
@@ -65,11 +65,12 @@ function result(interp: Pcl5Interpreter, pjl: PjlSettings, recovered: boolean): 
     pages = pages.flatMap((p) => new Array<Pcl5Page>(p.copies).fill(p));
     warnings.push('PCL: pages ask for different copy counts; each copy counted as a page');
   }
-  if (copies === 1 && pjl.copies) copies = pjl.copies;
+  const pjlAsked = pjlCopies(pjl);
+  if (copies === 1 && pjlAsked) copies = pjlAsked;
   if (pjl.grayscale && pages.some((p) => p.colour)) warnings.push('PJL RENDERMODE=GRAYSCALE: colour pages print gray');
   return summarise({
     format: 'pcl5',
-    pages: pages.map((p) => ({ colour: p.colour && !pjl.grayscale, media: p.media ?? pjl.paper ?? null })),
+    pages: pages.map((p) => ({ colour: p.colour && !pjl.grayscale, media: p.media ?? pjlPaperName(pjl) ?? null })),
     copies,
     duplex: pages.some((p) => p.duplex) || (pjl.duplex ?? false),
     method: 'pcl5-commands',

@@ -5,10 +5,10 @@
 
 import type { AnalysisResult } from '../../../shared/analysis.ts';
 import { AnalysisError } from '../errors.ts';
+import { pjlCopies, pjlPaperName, readPjl, type PjlSettings } from '../pjl.ts';
 import { ByteReader } from '../reader.ts';
 import type { Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
-import { readPjl, type PjlSettings } from '../pcl5/pjl.ts';
 import { summarise, type PageFact } from '../pcl5/summary.ts';
 import { PxlInterpreter, type PxlPage } from './interpreter.ts';
 import { PxlLexer } from './lexer.ts';
@@ -99,8 +99,9 @@ function result(interp: PxlInterpreter, pjl: PjlSettings, recovered: boolean): A
     pages = pages.flatMap((p) => new Array<PxlPage>(p.copies).fill(p));
     warnings.push('PCL XL: pages ask for different PageCopies; each copy counted as a page');
   }
-  if (copies === 1 && pjl.copies) copies = pjl.copies;
-  const facts: PageFact[] = pages.map((p) => ({ colour: p.colour && !pjl.grayscale, media: p.media ?? pjl.paper ?? null }));
+  const pjlAsked = pjlCopies(pjl);
+  if (copies === 1 && pjlAsked) copies = pjlAsked;
+  const facts: PageFact[] = pages.map((p) => ({ colour: p.colour && !pjl.grayscale, media: p.media ?? pjlPaperName(pjl) ?? null }));
   if (pjl.grayscale && pages.some((p) => p.colour)) warnings.push('PJL RENDERMODE=GRAYSCALE: colour pages print gray');
   return summarise({
     format: 'pclxl',

@@ -15,8 +15,8 @@
 
 import { mediaName, type AnalysisResult } from '../../../shared/analysis.ts';
 import { AnalysisError } from '../errors.ts';
-import { readPjl, type PjlSettings } from '../pcl5/pjl.ts';
 import { summarise, type PageFact } from '../pcl5/summary.ts';
+import { pjlCopies, pjlPaperName, readPjl, type PjlSettings } from '../pjl.ts';
 import { ByteReader } from '../reader.ts';
 import { SliceSource, type Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
@@ -60,7 +60,7 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
   const dsc = await scanDsc(new ByteReader(body), deadline, signal);
   const trusted = dsc.distrust.length === 0;
   const warnings = [...dsc.warnings];
-  const copies = dsc.copies > 1 ? dsc.copies : (pjl.copies ?? 1);
+  const copies = dsc.copies > 1 ? dsc.copies : (pjlCopies(pjl) ?? 1);
   const duplex = dsc.duplex || (pjl.duplex ?? false);
   const base = { copies, duplex };
 
@@ -113,7 +113,7 @@ function dscSaysAllBlack(dsc: DscInfo): boolean {
 }
 
 function dscPages(dsc: DscInfo, pjl: PjlSettings, colour: (i: number) => boolean): PageFact[] {
-  return dsc.pages.map((p, i) => ({ colour: colour(i), media: p.media ?? dsc.defaultMedia ?? pjl.paper ?? null }));
+  return dsc.pages.map((p, i) => ({ colour: colour(i), media: p.media ?? dsc.defaultMedia ?? pjlPaperName(pjl) ?? null }));
 }
 
 /** `/#copies n def` makes Ghostscript output each page n times in a row: keep one. */
