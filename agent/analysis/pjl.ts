@@ -213,6 +213,21 @@ export async function peelWrappers(source: Source): Promise<Peeled> {
   return { payload: new SliceSource(source, start, end - start), start, wrapped: true, settings, warnings };
 }
 
+// ---- Sniffing (the parsers' detection scores) ----
+
+/**
+ * What a parser's sniff needs from the head of a file (decoded latin1): the language an
+ * `@PJL ENTER LANGUAGE=` anywhere in it names (upper-case), and the text after a leading UEL
+ * and any PJL or blank lines (where the page description starts).
+ */
+export function sniffPjl(head: string): { language: string | undefined; body: string } {
+  const enter = /@PJL\s+ENTER\s+LANGUAGE\s*=\s*([A-Za-z0-9]+)/i.exec(head);
+  return {
+    language: enter ? enter[1]!.toUpperCase() : undefined,
+    body: head.replace(/^(\x1b%-12345X)?(@PJL[^\n]*\n|[\r\n])*/i, ''),
+  };
+}
+
 // ---- In-stream entry point (the parsers) ----
 
 const ESC = 0x1b;

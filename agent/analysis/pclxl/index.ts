@@ -5,12 +5,12 @@
 
 import type { AnalysisResult } from '../../../shared/analysis.ts';
 import { AnalysisError } from '../errors.ts';
-import { pjlCopies, pjlPaperName, readPjl, type PjlSettings } from '../pjl.ts';
+import { readPjl, type PjlSettings } from '../pjl.ts';
 import { ByteReader } from '../reader.ts';
 import type { Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
-import { summarise, type PageFact } from '../pcl5/summary.ts';
-import { PxlInterpreter, type PxlPage } from './interpreter.ts';
+import { summarisePrinted } from '../pcl5/summary.ts';
+import { PxlInterpreter } from './interpreter.ts';
 import { PxlLexer } from './lexer.ts';
 
 const MARK = ' HP-PCL XL';
@@ -89,27 +89,13 @@ async function readHeader(reader: ByteReader): Promise<boolean | null> {
 }
 
 function result(interp: PxlInterpreter, pjl: PjlSettings, recovered: boolean): AnalysisResult {
-  const warnings = [...interp.warnings];
-  let pages: PxlPage[] = interp.pages;
-  const copiesSeen = new Set(pages.map((p) => p.copies));
-  let copies = 1;
-  if (copiesSeen.size === 1) copies = pages[0]!.copies;
-  else if (copiesSeen.size > 1) {
-    // Pages asking for different copy counts: lay the copies out as pages.
-    pages = pages.flatMap((p) => new Array<PxlPage>(p.copies).fill(p));
-    warnings.push('PCL XL: pages ask for different PageCopies; each copy counted as a page');
-  }
-  const pjlAsked = pjlCopies(pjl);
-  if (copies === 1 && pjlAsked) copies = pjlAsked;
-  const facts: PageFact[] = pages.map((p) => ({ colour: p.colour && !pjl.grayscale, media: p.media ?? pjlPaperName(pjl) ?? null }));
-  if (pjl.grayscale && pages.some((p) => p.colour)) warnings.push('PJL RENDERMODE=GRAYSCALE: colour pages print gray');
-  return summarise({
+  return summarisePrinted({
     format: 'pclxl',
-    pages: facts,
-    copies,
-    duplex: pages.some((p) => p.duplex) || (pjl.duplex ?? false),
     method: 'pclxl-operators',
-    warnings,
+    pages: interp.pages,
+    pjl,
+    warnings: interp.warnings,
     recovered,
+    mixedCopiesWarning: 'PCL XL: pages ask for different PageCopies; each copy counted as a page',
   });
 }

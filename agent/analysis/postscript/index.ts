@@ -16,7 +16,7 @@
 import { mediaName, type AnalysisResult } from '../../../shared/analysis.ts';
 import { AnalysisError } from '../errors.ts';
 import { summarise, type PageFact } from '../pcl5/summary.ts';
-import { pjlCopies, pjlPaperName, readPjl, type PjlSettings } from '../pjl.ts';
+import { pjlCopies, pjlPaperName, readPjl, sniffPjl, type PjlSettings } from '../pjl.ts';
 import { ByteReader } from '../reader.ts';
 import { SliceSource, type Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
@@ -30,9 +30,9 @@ export const postscriptParser: Parser = {
   sniff(head: Uint8Array): number {
     try {
       const s = latin1.decode(head.subarray(0, 4096));
-      const enter = /@PJL\s+ENTER\s+LANGUAGE\s*=\s*([A-Za-z0-9]+)/i.exec(s);
-      if (enter) return /^POSTSCRIPT$/i.test(enter[1]!) ? 95 : 0;
-      const body = s.replace(/^\x04?(\x1b%-12345X)?(@PJL[^\n]*\n|[\r\n])*/i, '');
+      // A Windows driver's Ctrl-D may come before the UEL.
+      const { language, body } = sniffPjl(s.startsWith('\x04') ? s.slice(1) : s);
+      if (language !== undefined) return language === 'POSTSCRIPT' ? 95 : 0;
       if (body.startsWith('%!PS-Adobe-')) return 100;
       if (body.startsWith('%!')) return 90;
       if (body.startsWith('\x04%!')) return 90;
