@@ -8,7 +8,7 @@
 // pages the planes are read in parallel from their start offsets (found by walking the
 // page once when compressed), so no plane is ever held in memory.
 
-import { colourSummary, type AnalysisResult, type MediaUse } from '../../../shared/analysis.ts';
+import type { AnalysisResult } from '../../../shared/analysis.ts';
 import { unitCheckFor, type UnitCheck } from '../colour.ts';
 import { AnalysisError, checkBudget } from '../errors.ts';
 import { ByteReader } from '../reader.ts';
@@ -17,6 +17,7 @@ import type { AnalyzeOptions, Parser } from '../types.ts';
 import { bandCheck, type LineCheck } from './bands.ts';
 import { colourSpaceInfo, HEADER_BYTES, headerMedia, parseHeader, type RasterHeader } from './header.ts';
 import { decodeCompressedLine, scanCompressed, scanUncompressed, type LineLayout } from './lines.ts';
+import { RasterPages } from './pages.ts';
 
 const SYNCS: Readonly<Record<string, { version: 1 | 2 | 3; le: boolean }>> = {
   RaSt: { version: 1, le: false }, tSaR: { version: 1, le: true },
@@ -143,59 +144,31 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
   const sync = SYNCS[syncName];
   if (!sync) throw new AnalysisError('ANALYSIS_MALFORMED', `not a CUPS/PWG raster sync word: ${JSON.stringify(syncName)}`, 0);
   const maxLine = Math.min(16 * 1024 * 1024, options.limits.maxBufferBytes);
-  const flags: boolean[] = [];
-  const names: string[] = [];
+  const pages = new RasterPages(reader, HEADER_BYTES, options);
   const warnings: string[] = [];
   let pwg = false;
   let copies = 1;
   let duplex = false;
   let declaredTotal = 0;
   for (;;) {
-    checkBudget(options.signal, options.deadline, reader.pos);
-    const at = reader.pos;
-    const avail = await reader.ensure(HEADER_BYTES);
-    if (avail === 0) break;
-    if (avail < HEADER_BYTES) throw new AnalysisError('ANALYSIS_TRUNCATED', `file ends inside the header of page ${flags.length + 1}`, at);
+    const at = await pages.nextHeader();
+    if (at === null) break;
     const hdr = parseHeader(reader.bytes(HEADER_BYTES), sync.le, sync.version, at, maxLine);
-    if (flags.length === 0) {
+    if (pages.flags.length === 0) {
       pwg = syncName === 'RaS2' && hdr.mediaClass === 'PwgRaster';
       copies = Math.max(1, Math.min(hdr.numCopies, 9999));
       duplex = hdr.duplex;
       declaredTotal = hdr.totalPageCount;
     }
-    if (flags.length >= options.limits.maxPages) throw new AnalysisError('ANALYSIS_LIMIT', `more than ${options.limits.maxPages} pages`, at);
+    pages.checkLimit(at);
     const ctx: PageContext = { source, reader, hdr, compressed: sync.version === 2, le: sync.le, options };
     const colour = hdr.height === 0 ? false : hdr.colorOrder === 0 ? await scanChunked(ctx) : hdr.colorOrder === 1 ? await scanBanded(ctx) : await scanPlanar(ctx);
-    flags.push(colour);
-    names.push(headerMedia(hdr));
+    pages.add(colour, headerMedia(hdr));
   }
-  if (flags.length === 0) warnings.push('the raster stream holds no pages');
-  if (pwg && declaredTotal > 0 && declaredTotal !== flags.length) warnings.push(`header says ${declaredTotal} pages, the stream holds ${flags.length}`);
-  const summary = colourSummary(flags);
-  return {
-    format: pwg ? 'pwg-raster' : 'cups-raster',
-    pages: flags.length,
-    ...summary,
-    copies,
-    duplex,
-    media: mediaUses(names, flags),
-    pageMedia: names,
-    method: 'raster-scan',
-    warnings,
-    recovered: false,
-  };
-}
-
-/** Paper sizes in order of first appearance, with page and colour page counts. */
-export function mediaUses(names: readonly string[], flags: readonly boolean[]): MediaUse[] {
-  const out: MediaUse[] = [];
-  names.forEach((name, i) => {
-    let m = out.find((u) => u.name === name);
-    if (!m) out.push((m = { name, pages: 0, colorPages: 0 }));
-    m.pages++;
-    if (flags[i]) m.colorPages++;
-  });
-  return out;
+  const count = pages.flags.length;
+  if (count === 0) warnings.push('the raster stream holds no pages');
+  if (pwg && declaredTotal > 0 && declaredTotal !== count) warnings.push(`header says ${declaredTotal} pages, the stream holds ${count}`);
+  return pages.result(pwg ? 'pwg-raster' : 'cups-raster', copies, duplex, warnings);
 }
 
 export const pwgRasterParser: Parser = {

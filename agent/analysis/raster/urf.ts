@@ -4,14 +4,14 @@
 // family as PWG raster, where run code 128 fills the rest of the line with white.
 // Colour spaces: 0 sGray, 1 sRGB, 2 CIE Lab, 3 Adobe RGB, 4 gray, 5 device RGB, 6 CMYK.
 
-import { colourSummary, mediaName, type AnalysisResult } from '../../../shared/analysis.ts';
+import { mediaName, type AnalysisResult } from '../../../shared/analysis.ts';
 import { unitCheckFor, type ColourModel } from '../colour.ts';
-import { AnalysisError, checkBudget } from '../errors.ts';
+import { AnalysisError } from '../errors.ts';
 import { ByteReader } from '../reader.ts';
 import type { Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
-import { mediaUses } from './cups.ts';
 import { scanCompressed } from './lines.ts';
+import { RasterPages } from './pages.ts';
 
 const MAGIC = 'UNIRAST\0';
 const PAGE_HEADER = 32;
@@ -38,16 +38,12 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
   const magic = reader.bytes(8);
   if (sniff(magic) === 0) throw new AnalysisError('ANALYSIS_MALFORMED', 'not a URF file (no UNIRAST magic)', 0);
   const declared = reader.u32be();
-  const flags: boolean[] = [];
-  const names: string[] = [];
+  const pages = new RasterPages(reader, PAGE_HEADER, options);
   const warnings: string[] = [];
   let duplex = false;
   for (;;) {
-    checkBudget(options.signal, options.deadline, reader.pos);
-    const at = reader.pos;
-    const avail = await reader.ensure(PAGE_HEADER);
-    if (avail === 0) break;
-    if (avail < PAGE_HEADER) throw new AnalysisError('ANALYSIS_TRUNCATED', `file ends inside the header of page ${flags.length + 1}`, at);
+    const at = await pages.nextHeader();
+    if (at === null) break;
     const bpp = reader.u8();
     const space = reader.u8();
     const dup = reader.u8();
@@ -66,29 +62,18 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
     const unitBytes = Math.ceil(bpp / 8);
     const lineBytes = Math.ceil((width * bpp) / 8);
     if (lineBytes > Math.min(16 * 1024 * 1024, options.limits.maxBufferBytes)) throw bad(`${lineBytes} bytes per line`, 12);
-    if (flags.length >= options.limits.maxPages) throw new AnalysisError('ANALYSIS_LIMIT', `more than ${options.limits.maxPages} pages`, at);
+    pages.checkLimit(at);
     const bits = bpp >= 8 ? bpp / info.channels : 1;
     // 1-bit URF is black and white: nothing to check.
     const check = bpp >= 8 && (bits === 8 || bits === 16) ? unitCheckFor(info.model, bits, info.channels, bpp, unitBytes, false) : null;
     if (bpp >= 8 && check === null && info.model.kind !== 'gray') throw bad(`${bpp} bits per pixel for ${info.channels} colours`, 0);
     const colour = height === 0 ? false : await scanCompressed(reader, height, { lineUnits: Math.ceil(lineBytes / unitBytes), unitBytes, code128: 'fill-white' }, check, options);
-    if (flags.length === 0) duplex = dup === 2 || dup === 3;
-    flags.push(colour);
-    names.push(dpi > 0 ? mediaName((width * 72) / dpi, (height * 72) / dpi) : 'unknown');
+    if (pages.flags.length === 0) duplex = dup === 2 || dup === 3;
+    pages.add(colour, dpi > 0 ? mediaName((width * 72) / dpi, (height * 72) / dpi) : 'unknown');
   }
-  if (declared !== 0 && declared !== flags.length) warnings.push(`file header says ${declared} pages, the stream holds ${flags.length}`);
-  return {
-    format: 'urf',
-    pages: flags.length,
-    ...colourSummary(flags),
-    copies: 1,
-    duplex,
-    media: mediaUses(names, flags),
-    pageMedia: names,
-    method: 'raster-scan',
-    warnings,
-    recovered: false,
-  };
+  const count = pages.flags.length;
+  if (declared !== 0 && declared !== count) warnings.push(`file header says ${declared} pages, the stream holds ${count}`);
+  return pages.result('urf', 1, duplex, warnings);
 }
 
 export const urfParser: Parser = { format: 'urf', sniff, analyze };
