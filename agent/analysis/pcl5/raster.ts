@@ -263,12 +263,8 @@ function nearLossless(src: Uint8Array, row: Uint8Array): number {
     end = Math.max(end, Math.min(pos, row.length));
   };
   const ext = (start: number): number => {
-    let v = start;
-    let b: number;
-    do {
-      b = src[i++] ?? 0;
-      v += b;
-    } while (b === 255 && i < src.length);
+    let v: number;
+    [v, i] = extended(src, i, start);
     return v;
   };
   const newPixel = (seedPx: number): number => {
@@ -317,6 +313,21 @@ function nearLossless(src: Uint8Array, row: Uint8Array): number {
   return end;
 }
 
+/**
+ * A count or offset that continues in the bytes at `i` (methods 3, 9 and near-lossless):
+ * each byte is added to `start`, and a byte of 255 means another follows. A missing byte
+ * counts 0. Returns the value and the index after the last byte read.
+ */
+function extended(src: Uint8Array, i: number, start: number): [number, number] {
+  let v = start;
+  let b: number;
+  do {
+    b = src[i++] ?? 0;
+    v += b;
+  } while (b === 255 && i < src.length);
+  return [v, i];
+}
+
 /** Bytes a row decodes to (before clipping to the raster width). */
 function decodedLength(method: number, src: Uint8Array): number {
   switch (method) {
@@ -352,13 +363,7 @@ function deltaRow(src: Uint8Array, row: Uint8Array | null): number {
     const cmd = src[i++]!;
     let count = (cmd >> 5) + 1;
     let offset = cmd & 0x1f;
-    if (offset === 31) {
-      let b: number;
-      do {
-        b = src[i++] ?? 0;
-        offset += b;
-      } while (b === 255 && i < src.length);
-    }
+    if (offset === 31) [offset, i] = extended(src, i, offset);
     pos += offset;
     while (count-- > 0 && i < src.length) {
       if (row && pos < row.length) row[pos] = src[i]!;
@@ -374,22 +379,13 @@ function deltaRow(src: Uint8Array, row: Uint8Array | null): number {
 function replacementDelta(src: Uint8Array, row: Uint8Array | null): number {
   let pos = 0;
   let end = 0;
-  const ext = (i: number, start: number): [number, number] => {
-    let v = start;
-    let b: number;
-    do {
-      b = src[i++] ?? 0;
-      v += b;
-    } while (b === 255 && i < src.length);
-    return [v, i];
-  };
   for (let i = 0; i < src.length;) {
     const cmd = src[i++]!;
     if ((cmd & 0x80) === 0) {
       let offset = (cmd >> 3) & 0x0f;
       let count = (cmd & 0x07) + 1;
-      if (offset === 15) [offset, i] = ext(i, offset);
-      if (count === 8) [count, i] = ext(i, count);
+      if (offset === 15) [offset, i] = extended(src, i, offset);
+      if (count === 8) [count, i] = extended(src, i, count);
       pos += offset;
       while (count-- > 0 && i < src.length) {
         if (row && pos < row.length) row[pos] = src[i]!;
@@ -399,8 +395,8 @@ function replacementDelta(src: Uint8Array, row: Uint8Array | null): number {
     } else {
       let offset = (cmd >> 5) & 0x03;
       let count = (cmd & 0x1f) + 2;
-      if (offset === 3) [offset, i] = ext(i, offset);
-      if (count === 33) [count, i] = ext(i, count);
+      if (offset === 3) [offset, i] = extended(src, i, offset);
+      if (count === 33) [count, i] = extended(src, i, count);
       pos += offset;
       const b = src[i++] ?? 0;
       if (row) for (let k = 0; k < count; k++) if (pos + k < row.length) row[pos + k] = b;
