@@ -4,8 +4,13 @@
 // for every job), each attempt has its own deadline, and the caller's AbortSignal ends it
 // at once. No retry and no interpretation of the answer here: that is client.ts's job.
 
-import http from 'node:http';
-import type https from 'node:https';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent, AgentOptions as HttpsAgentOptions } from 'node:https';
+
+// node:http through getBuiltinModule, not an ES import: importing it as an ES module
+// evaluates every export, lazy ones included, which loads undici, TLS, zlib and worker
+// threads (~13 MB of resident memory in the idle agent; docs/agent.md "Idle cost").
+const http = process.getBuiltinModule('node:http');
 
 /** Largest answer we read; the server's largest real answer is far below this. */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -40,12 +45,12 @@ export class TimeoutError extends Error {
 }
 
 export class Transport {
-  readonly #httpAgent: http.Agent;
+  readonly #httpAgent: HttpAgent;
   // Made on the first https: URL. Loading node:https brings up TLS (OpenSSL's tables and
   // the root certificates): about 5 MB of resident memory that an agent talking plain
   // HTTP to a server on its own network never needs (docs/agent.md "Idle cost").
-  #httpsAgent: https.Agent | undefined;
-  readonly #httpsOptions: https.AgentOptions;
+  #httpsAgent: HttpsAgent | undefined;
+  readonly #httpsOptions: HttpsAgentOptions;
   readonly #userAgent: string;
 
   constructor(options: TransportOptions) {

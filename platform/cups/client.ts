@@ -9,7 +9,7 @@
 // Failures are typed: IppStatusError (CUPS answered with an IPP error status),
 // PrintgateError SPOOLER_UNAVAILABLE (no answer), SPOOLER_UNAUTHORIZED, IPP_MALFORMED.
 
-import http from 'node:http';
+import type { Agent as HttpAgent, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { PrintgateError } from '../../shared/errors.ts';
@@ -17,6 +17,11 @@ import { decode } from './ipp-decode.ts';
 import { encode } from './ipp-encode.ts';
 import { a, operationGroup, request, str, type IppAttribute, type IppGroup, type IppMessage } from './ipp-message.ts';
 import { GroupTag, operationName, statusName } from './ipp-tags.ts';
+
+// node:http through getBuiltinModule, not an ES import: importing it as an ES module
+// evaluates every export, lazy ones included, which loads undici, TLS, zlib and worker
+// threads (~13 MB of resident memory in the idle agent; docs/agent.md "Idle cost").
+const http = process.getBuiltinModule('node:http');
 
 export interface CupsClientOptions {
   /** "host[:port]" or an absolute socket path; default $CUPS_SERVER, else /run/cups/cups.sock. */
@@ -64,7 +69,7 @@ export function resolveServer(server = process.env.CUPS_SERVER ?? ''): Target {
 
 interface RawResponse {
   readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
+  readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
 }
 
@@ -75,7 +80,7 @@ export class CupsClient {
   private readonly auth: 'system' | 'none';
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
-  private readonly agent: http.Agent;
+  private readonly agent: HttpAgent;
   private requestId = 1;
   private cert: string | undefined;
   private certStamp = '';
@@ -183,7 +188,7 @@ export class CupsClient {
   private exchangeOnce(method: string, path: string, body: Buffer | undefined, type: string | undefined, authorization: string | undefined): Promise<RawResponse> {
     const t = this.target;
     return new Promise((resolve, reject) => {
-      const headers: http.OutgoingHttpHeaders = { Host: t.hostHeader };
+      const headers: OutgoingHttpHeaders = { Host: t.hostHeader };
       if (body) headers['Content-Length'] = body.length;
       if (type) headers['Content-Type'] = type;
       if (authorization) headers.Authorization = authorization;
