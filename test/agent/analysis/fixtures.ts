@@ -1,9 +1,10 @@
-// Finds the fixture replay cases: every `fixtures/**/<name>.truth.json` and the spool file
-// beside it (`<name>` itself, or the one file `<name>.<ext>` next to it). Shared by the
-// replay test, the fuzz test and the benchmark.
+// Finds the fixture cases: every `fixtures/**/<name>.truth.json` and the spool file beside
+// it (`<name>` itself, or the one file `<name>.<ext>` next to it). The one fixture walker:
+// shared by the replay test, the fuzz test, the per-parser fixture tests (casesIn) and the
+// benchmarks.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -20,6 +21,10 @@ export interface Truth {
   error?: string;
   /** The analysis must say it repaired the file. */
   recovered?: boolean;
+  /** Copies the document asks for (checked by the per-parser fixture tests). */
+  copies?: number;
+  /** Whether the document asks for duplex (checked by the per-parser fixture tests). */
+  duplex?: boolean;
 }
 
 export interface FixtureCase {
@@ -60,4 +65,19 @@ export function truthFiles(): string[] {
 export function loadCase(truthFile: string): FixtureCase & { file: string | null } {
   const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as Truth;
   return { name: relative(ROOT, truthFile), file: fixtureFor(truthFile) as string, truthFile, truth };
+}
+
+/**
+ * The cases of one fixtures folder (`fixtures/<dir>/`, e.g. 'pcl5'), sorted. A truth file
+ * without its spool file throws: the folder is broken.
+ */
+export function casesIn(dir: string): FixtureCase[] {
+  const root = join(FIXTURES, dir) + sep;
+  return truthFiles()
+    .filter((f) => f.startsWith(root))
+    .map((f) => {
+      const c = loadCase(f);
+      if (!c.file) throw new Error(`no spool file beside ${c.name}`);
+      return c;
+    });
 }

@@ -1,15 +1,15 @@
 // Test helpers shared by the PostScript, PCL 5 and PCL XL parser tests: run a parser on
-// bytes or a file, replay the fixtures against their truth files, and a seeded, bounded
-// mini-fuzz (mutations and truncations of seed files: any outcome but a non-typed error).
+// bytes or a file, check a folder of fixtures against their truth files (found by
+// ../fixtures.ts), and a seeded, bounded mini-fuzz (mutations and truncations of seed files:
+// any outcome but a non-typed error).
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename } from 'node:path';
+import type { Test } from 'tap';
 import { AnalysisError } from '../../../../agent/analysis/errors.ts';
 import { BufferSource, FileSource } from '../../../../agent/analysis/source.ts';
 import { DEFAULT_LIMITS, type AnalyzeOptions, type Parser } from '../../../../agent/analysis/types.ts';
 import type { AnalysisResult } from '../../../../shared/analysis.ts';
-
-export const ROOT = new URL('../../../../', import.meta.url).pathname;
+import type { FixtureCase } from '../fixtures.ts';
 
 export function opts(extra: Partial<AnalyzeOptions> = {}): AnalyzeOptions {
   return { limits: { ...DEFAULT_LIMITS, maxMillis: 10_000 }, ...extra };
@@ -29,29 +29,26 @@ export async function analyzeFile(parser: Parser, path: string, o: Partial<Analy
   }
 }
 
-export interface Truth {
-  format: string;
-  pages: number | null;
-  colorPages: number | null;
-  colorPageNumbers: number[] | null;
-  error?: string;
-  copies?: number;
-  duplex?: boolean;
-  truthMethod: string;
-}
-
-/** Every `<name>.truth.json` in a fixtures folder, with the spool file beside it. */
-export function truthFiles(dir: string): Array<{ name: string; file: string; truth: Truth }> {
-  const abs = join(ROOT, dir);
-  const names = readdirSync(abs);
-  return names
-    .filter((n) => n.endsWith('.truth.json'))
-    .map((n) => {
-      const stem = n.slice(0, -'.truth.json'.length);
-      const file = names.find((m) => m !== n && m.startsWith(stem + '.') && !m.endsWith('.json'));
-      if (!file) throw new Error(`no spool file beside ${n}`);
-      return { name: file, file: join(abs, file), truth: JSON.parse(readFileSync(join(abs, n), 'utf8')) as Truth };
-    });
+/**
+ * Every case analysed by `parser` against its truth: the error code when the truth names
+ * one, else pages, colour pages and their numbers, and copies and duplex where the truth
+ * gives them. Messages name the spool file.
+ */
+export async function expectTruths(t: Test, parser: Parser, cases: readonly FixtureCase[], o: Partial<AnalyzeOptions> = {}): Promise<void> {
+  for (const { file, truth } of cases) {
+    const name = basename(file);
+    t.equal(truth.format, parser.format, `${name}: format`);
+    if (truth.error) {
+      t.equal(await codeOf(analyzeFile(parser, file, o)), truth.error, `${name}: ${truth.error}`);
+      continue;
+    }
+    const r = await analyzeFile(parser, file, o);
+    t.equal(r.pages, truth.pages, `${name}: pages`);
+    t.equal(r.colorPages, truth.colorPages, `${name}: colour pages`);
+    t.same(r.colorPageNumbers, truth.colorPageNumbers, `${name}: colour page numbers`);
+    if (truth.copies !== undefined) t.equal(r.copies, truth.copies, `${name}: copies`);
+    if (truth.duplex !== undefined) t.equal(r.duplex, truth.duplex, `${name}: duplex`);
+  }
 }
 
 /** Small deterministic PRNG (mulberry32) so a failing fuzz case can be replayed. */

@@ -4,25 +4,14 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { pclxlParser } from '../../../../agent/analysis/pclxl/index.ts';
-import { analyzeFile, codeOf, miniFuzz, truthFiles } from '../pcl5/helpers.ts';
+import { casesIn } from '../fixtures.ts';
+import { expectTruths, miniFuzz } from '../pcl5/helpers.ts';
 
-const fixtures = truthFiles('fixtures/pclxl');
+const fixtures = casesIn('pclxl');
 
 t.test('every fixture matches its truth', async (t) => {
   t.ok(fixtures.length >= 6, 'fixtures present');
-  for (const { name, file, truth } of fixtures) {
-    t.equal(truth.format, 'pclxl', `${name}: format`);
-    if (truth.error) {
-      t.equal(await codeOf(analyzeFile(pclxlParser, file)), truth.error, `${name}: ${truth.error}`);
-      continue;
-    }
-    const r = await analyzeFile(pclxlParser, file);
-    t.equal(r.pages, truth.pages, `${name}: pages`);
-    t.equal(r.colorPages, truth.colorPages, `${name}: colour pages`);
-    t.same(r.colorPageNumbers, truth.colorPageNumbers, `${name}: colour page numbers`);
-    if (truth.copies !== undefined) t.equal(r.copies, truth.copies, `${name}: copies`);
-    if (truth.duplex !== undefined) t.equal(r.duplex, truth.duplex, `${name}: duplex`);
-  }
+  await expectTruths(t, pclxlParser, fixtures);
 });
 
 t.test('mini-fuzz: 200 mutations, only typed errors', async (t) => {

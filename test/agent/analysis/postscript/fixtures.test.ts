@@ -3,29 +3,19 @@
 // and a seeded mini-fuzz of the DSC scanner (and a few Ghostscript runs).
 
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import t from 'tap';
 import { postscriptParser } from '../../../../agent/analysis/postscript/index.ts';
 import { hasCommand, needs } from '../../../helpers/system.ts';
-import { analyzeFile, codeOf, miniFuzz, truthFiles } from '../pcl5/helpers.ts';
+import { casesIn } from '../fixtures.ts';
+import { analyzeFile, expectTruths, miniFuzz } from '../pcl5/helpers.ts';
 
-const fixtures = truthFiles('fixtures/postscript');
+const fixtures = casesIn('postscript');
 const gs = { skip: needs('ghostscript', hasCommand('gs')) };
 
 t.test('every fixture matches its truth (with Ghostscript)', gs, async (t) => {
   t.ok(fixtures.length >= 12, 'fixtures present');
-  for (const { name, file, truth } of fixtures) {
-    t.equal(truth.format, 'postscript', `${name}: format`);
-    if (truth.error) {
-      t.equal(await codeOf(analyzeFile(postscriptParser, file)), truth.error, `${name}: ${truth.error}`);
-      continue;
-    }
-    const r = await analyzeFile(postscriptParser, file);
-    t.equal(r.pages, truth.pages, `${name}: pages`);
-    t.equal(r.colorPages, truth.colorPages, `${name}: colour pages`);
-    t.same(r.colorPageNumbers, truth.colorPageNumbers, `${name}: colour page numbers`);
-    if (truth.copies !== undefined) t.equal(r.copies, truth.copies, `${name}: copies`);
-    if (truth.duplex !== undefined) t.equal(r.duplex, truth.duplex, `${name}: duplex`);
-  }
+  await expectTruths(t, postscriptParser, fixtures);
 });
 
 t.test('DSC only: trusted pages agree with the truth, untrusted ones are unknown', async (t) => {
@@ -34,7 +24,8 @@ t.test('DSC only: trusted pages agree with the truth, untrusted ones are unknown
     'process-black.ps': 'pages', 'rich-black.ps': 'pages', 'halftone-test.ps': 'pages', 'hash-copies.ps': 'pages',
     'no-dsc.ps': 'unknown', 'dsc-count-mismatch.ps': 'unknown', 'showpage-redefined.ps': 'unknown', 'truncated-page.ps': 'unknown',
   };
-  for (const { name, file, truth } of fixtures) {
+  for (const { file, truth } of fixtures) {
+    const name = basename(file);
     const want = expectations[name];
     if (!want) continue;
     const r = await analyzeFile(postscriptParser, file, { allowGhostscript: false });
@@ -42,7 +33,7 @@ t.test('DSC only: trusted pages agree with the truth, untrusted ones are unknown
     t.equal(r.pages, want === 'pages' ? truth.pages : null, `${name}: pages`);
   }
   // Black-only process colours are exact even without Ghostscript.
-  const black = fixtures.find((f) => f.name === 'process-black.ps')!;
+  const black = fixtures.find((f) => basename(f.file) === 'process-black.ps')!;
   t.same((await analyzeFile(postscriptParser, black.file, { allowGhostscript: false })).colorPageNumbers, black.truth.colorPageNumbers);
 });
 
