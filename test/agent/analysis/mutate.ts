@@ -1,4 +1,5 @@
-// Seeded mutations of spool files for fuzzing (the suite's fuzz test and `npm run fuzz`):
+// Seeded mutations of spool files for fuzzing (the suite's fuzz test, the parsers' mini-fuzz
+// in pcl5/helpers.ts and `npm run fuzz`):
 // bit flips, truncations, duplicated or deleted chunks, random bytes written over or
 // inserted, and large numbers planted where lengths usually live. Deterministic for a seed.
 

@@ -1,6 +1,6 @@
 // Test helpers shared by the PostScript, PCL 5 and PCL XL parser tests: run a parser on
 // bytes or a file, check a folder of fixtures against their truth files (found by
-// ../fixtures.ts), and a seeded, bounded mini-fuzz (mutations and truncations of seed files:
+// ../fixtures.ts), and a seeded, bounded mini-fuzz (mutations of seed files by ../mutate.ts:
 // any outcome but a non-typed error).
 
 import { basename } from 'node:path';
@@ -10,6 +10,7 @@ import { BufferSource, FileSource } from '../../../../agent/analysis/source.ts';
 import { DEFAULT_LIMITS, type AnalyzeOptions, type Parser } from '../../../../agent/analysis/types.ts';
 import type { AnalysisResult } from '../../../../shared/analysis.ts';
 import type { FixtureCase } from '../fixtures.ts';
+import { mutate, prng } from '../mutate.ts';
 
 export function opts(extra: Partial<AnalyzeOptions> = {}): AnalyzeOptions {
   return { limits: { ...DEFAULT_LIMITS, maxMillis: 10_000 }, ...extra };
@@ -51,46 +52,6 @@ export async function expectTruths(t: Test, parser: Parser, cases: readonly Fixt
   }
 }
 
-/** Small deterministic PRNG (mulberry32) so a failing fuzz case can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A mutated copy of one seed: flipped bytes, a truncation, inserted or deleted runs. */
-export function mutate(seed: Uint8Array, rnd: () => number): Uint8Array {
-  const kind = Math.floor(rnd() * 5);
-  const at = Math.floor(rnd() * seed.length);
-  switch (kind) {
-    case 0: {
-      const out = seed.slice();
-      const n = 1 + Math.floor(rnd() * 8);
-      for (let i = 0; i < n; i++) out[Math.floor(rnd() * out.length)] = Math.floor(rnd() * 256);
-      return out;
-    }
-    case 1:
-      return seed.slice(0, at);
-    case 2: {
-      const ins = new Uint8Array(1 + Math.floor(rnd() * 16)).map(() => Math.floor(rnd() * 256));
-      return Buffer.concat([seed.subarray(0, at), ins, seed.subarray(at)]);
-    }
-    case 3:
-      return Buffer.concat([seed.subarray(0, at), seed.subarray(Math.min(seed.length, at + 1 + Math.floor(rnd() * 64)))]);
-    default: {
-      // Set a 4-byte run to a large number (lengths that lie).
-      const out = seed.slice();
-      for (let i = 0; i < 4 && at + i < out.length; i++) out[at + i] = i === 0 ? 0x7f : 0xff;
-      return out;
-    }
-  }
-}
-
 /**
  * Run `count` mutations of the seeds through the parser. Returns the unexpected failures
  * (anything thrown that is not an AnalysisError) as messages; stops at the time budget.
@@ -101,7 +62,7 @@ export async function miniFuzz(parser: Parser, seeds: Uint8Array[], count: numbe
   const stop = Date.now() + budgetMs;
   let runs = 0;
   for (; runs < count && Date.now() < stop; runs++) {
-    const input = mutate(seeds[runs % seeds.length]!, rnd);
+    const input = mutate(seeds[runs % seeds.length]!, rnd).bytes;
     try {
       await parser.analyze(new BufferSource(input), opts({ limits: { ...DEFAULT_LIMITS, maxMillis: 2000 }, ...o }));
     } catch (err) {
