@@ -1,6 +1,7 @@
 // PJL/UEL peeling: job settings parsed as printers read them, the payload window exact.
 import t from 'tap';
-import { applyPjlLine, peelWrappers, pjlCopies, type PjlSettings } from '../../../agent/analysis/pjl.ts';
+import { applyPjlLine, peelWrappers, pjlCopies, pjlPaperName, readPjl, type PjlSettings } from '../../../agent/analysis/pjl.ts';
+import { ByteReader } from '../../../agent/analysis/reader.ts';
 import { BufferSource } from '../../../agent/analysis/source.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -74,4 +75,18 @@ t.test('a UEL followed by more document is not a trailer', async (t) => {
   const file = `${UEL}@PJL ENTER LANGUAGE=POSTSCRIPT\n${body}`;
   const p = await peelWrappers(new BufferSource(enc(file)));
   t.equal(new TextDecoder().decode(await p.payload.read(0, 1000)), body);
+});
+
+t.test('in-stream reader: the same settings as the peeler, stops after ENTER LANGUAGE', async (t) => {
+  const head = `${UEL}@PJL SET QTY=2\r\n@PJL SET COPIES=5\n@PJL DEFAULT DUPLEX=ON\n@PJL SET PAPER=ledger\n\n@PJL ENTER LANGUAGE="PCL"\n`;
+  const file = `${head}\x1bEbody${UEL}@PJL EOJ\n`;
+  const r = new ByteReader(new BufferSource(enc(file)));
+  const s: PjlSettings = {};
+  t.equal(await readPjl(r, s), true, 'consumed the block');
+  t.equal(r.pos, head.length, 'stops where the payload starts');
+  t.same(s, (await peelWrappers(new BufferSource(enc(file)))).settings, 'same settings as the peeler');
+  t.equal(pjlCopies(s), 2, 'QTY wins');
+  t.equal(pjlPaperName(s), 'Tabloid');
+  t.equal(await readPjl(r, {}), false, 'nothing to read at the payload');
+  t.equal(r.pos, head.length);
 });
