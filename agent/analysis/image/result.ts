@@ -3,6 +3,7 @@
 // named only when the image states a physical size (resolution), else left empty.
 
 import { colourSummary, mediaName, type AnalysisResult, type DocumentFormat } from '../../../shared/analysis.ts';
+import { mediaUses } from '../media.ts';
 
 /** A one-page image result. `dpi` is [x, y] pixels per inch when the file says so. */
 export function singlePage(format: DocumentFormat, colour: boolean | null, width: number, height: number, dpi: [number, number] | null, method: string, warnings: string[]): AnalysisResult {
@@ -18,15 +19,8 @@ export function sizeName(width: number, height: number, dpi: [number, number]): 
 export function imagePages(format: DocumentFormat, flags: ReadonlyArray<boolean | null>, sizes: ReadonlyArray<string | null>, method: string, warnings: string[]): AnalysisResult {
   const known = flags.every((f) => f !== null);
   const summary = known ? colourSummary(flags as boolean[]) : { colorPages: null, colorPageNumbers: null };
-  const media: AnalysisResult['media'] = [];
-  if (sizes.every((s) => s !== null) && sizes.length > 0) {
-    sizes.forEach((name, i) => {
-      let m = media.find((u) => u.name === name);
-      if (!m) media.push((m = { name: name!, pages: 0, colorPages: 0 }));
-      m.pages++;
-      if (flags[i]) m.colorPages++;
-    });
-  }
+  // Media only when every image states its size.
+  const media = sizes.every((s) => s !== null) && sizes.length > 0 ? mediaUses(sizes, flags) : [];
   return {
     format,
     pages: flags.length,

@@ -4,7 +4,8 @@
 // the step before it: their printed pages plus the PJL settings met in the stream
 // (summarisePrinted). Pure.
 
-import { colourSummary, type AnalysisResult, type DocumentFormat, type MediaUse } from '../../../shared/analysis.ts';
+import { colourSummary, type AnalysisResult, type DocumentFormat } from '../../../shared/analysis.ts';
+import { mediaUses } from '../media.ts';
 import { pjlCopies, pjlPaperName, type PjlSettings } from '../pjl.ts';
 
 export interface PageFact {
@@ -27,17 +28,7 @@ export interface SummaryInput {
 
 export function summarise(input: SummaryInput): AnalysisResult {
   const { colorPages, colorPageNumbers } = colourSummary(input.pages.map((p) => p.colour));
-  const tally = new Map<string, MediaUse>();
-  for (const p of input.pages) {
-    if (!p.media) continue;
-    let use = tally.get(p.media);
-    if (!use) {
-      use = { name: p.media, pages: 0, colorPages: 0 };
-      tally.set(p.media, use);
-    }
-    use.pages++;
-    if (p.colour && !input.colourUnknown) use.colorPages++;
-  }
+  const media = mediaUses(input.pages.map((p) => p.media || null), input.pages.map((p) => p.colour && !input.colourUnknown));
   const allKnown = input.pages.length > 0 && input.pages.every((p) => p.media);
   return {
     format: input.format,
@@ -46,7 +37,7 @@ export function summarise(input: SummaryInput): AnalysisResult {
     colorPageNumbers: input.colourUnknown ? null : colorPageNumbers,
     copies: Math.max(1, Math.floor(input.copies)),
     duplex: input.duplex,
-    media: [...tally.values()],
+    media,
     ...(allKnown ? { pageMedia: input.pages.map((p) => p.media!) } : {}),
     method: input.method,
     warnings: [...new Set(input.warnings)],

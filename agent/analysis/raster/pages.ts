@@ -2,8 +2,9 @@
 // another to the end of the file, each opening with a fixed-size header, and the file may
 // end only between pages. Collects each page's colour and paper name and builds the result.
 
-import { colourSummary, type AnalysisResult, type DocumentFormat, type MediaUse } from '../../../shared/analysis.ts';
+import { colourSummary, type AnalysisResult, type DocumentFormat } from '../../../shared/analysis.ts';
 import { AnalysisError, checkBudget } from '../errors.ts';
+import { mediaUses } from '../media.ts';
 import type { ByteReader } from '../reader.ts';
 import type { AnalyzeOptions } from '../types.ts';
 
@@ -61,16 +62,4 @@ export class RasterPages {
       recovered: false,
     };
   }
-}
-
-/** Paper sizes in order of first appearance, with page and colour page counts. */
-export function mediaUses(names: readonly string[], flags: readonly boolean[]): MediaUse[] {
-  const out: MediaUse[] = [];
-  names.forEach((name, i) => {
-    let m = out.find((u) => u.name === name);
-    if (!m) out.push((m = { name, pages: 0, colorPages: 0 }));
-    m.pages++;
-    if (flags[i]) m.colorPages++;
-  });
-  return out;
 }
