@@ -13,6 +13,7 @@
 // Added latency = lab - open, at p50 and p99. Then the agent's idle cost: RSS, and CPU
 // time from /proc/<pid>/stat (utime+stime) over --idle-seconds with no jobs.
 
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,6 +37,30 @@ const JOBS = Number(values.jobs);
 const WARMUP = Number(values.warmup);
 const IDLE_S = Number(values['idle-seconds']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What the agent's resident memory is made of, in MB, from /proc/<pid>/smaps: pages of the
+ * node executable (file-backed, shared with every other node process; they count in VmRSS
+ * all the same), anonymous memory (the V8 heap, malloc arenas, thread stacks), glibc's
+ * main heap ([heap]) and everything else (shared libraries).
+ */
+function rssParts(pid: number): { nodeBinaryMB: number; anonymousMB: number; mallocHeapMB: number; otherMB: number } {
+  const kb = { bin: 0, anon: 0, heap: 0, other: 0 };
+  let name = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) { name = head[1]!; continue; }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss) continue;
+    const n = Number(rss[1]);
+    if (name === process.execPath || name.endsWith('/bin/node')) kb.bin += n;
+    else if (name === '') kb.anon += n;
+    else if (name === '[heap]') kb.heap += n;
+    else kb.other += n;
+  }
+  const mb = (k: number) => Math.round((k / 1024) * 10) / 10;
+  return { nodeBinaryMB: mb(kb.bin), anonymousMB: mb(kb.anon), mallocHeapMB: mb(kb.heap), otherMB: mb(kb.other) };
+}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -134,6 +159,7 @@ async function main(): Promise<void> {
     const ticks = cpuTicks(agent.pid) - t0;
     const rssAfter = rssBytes(agent.pid);
     const priv = privateBytes(agent.pid);
+    const parts = rssParts(agent.pid);
 
     const result = {
       jobs: JOBS,
@@ -145,7 +171,7 @@ async function main(): Promise<void> {
       agentStepsMedianMs: steps,
       loadAverage: (await import('node:os')).loadavg()[0],
       agentRunsFrom: values.built ? 'dist (built)' : 'sources (type stripping)',
-      agentIdle: { rssMB: Math.round((Math.max(rss, rssAfter) / 1048576) * 10) / 10, privateMB: Math.round((priv / 1048576) * 10) / 10, cpuTicks: ticks, cpuSeconds: ticks / 100, overSeconds: IDLE_S },
+      agentIdle: { rssMB: Math.round((Math.max(rss, rssAfter) / 1048576) * 10) / 10, privateMB: Math.round((priv / 1048576) * 10) / 10, cpuTicks: ticks, cpuSeconds: ticks / 100, overSeconds: IDLE_S, ...parts },
     };
     if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else {
@@ -158,7 +184,8 @@ async function main(): Promise<void> {
         `  agent steps  (medians) analysis ${steps.analysisMs} ms, journal fsync ${steps.journalFsyncMs} ms, spooler release ${steps.spoolerReleaseMs} ms; job seen -> released ${steps.arrivedToReleasedMs} ms`,
         `  load average ${result.loadAverage.toFixed(2)} at the end (other work on the machine makes the figures noisy)`,
         `  agent from   ${result.agentRunsFrom}`,
-        `  agent idle   RSS ${result.agentIdle.rssMB} MB (target <= 80; private ${result.agentIdle.privateMB} MB, the rest is the shared node binary)   CPU ${result.agentIdle.cpuTicks} ticks over ${IDLE_S} s`,
+        `  agent idle   RSS ${result.agentIdle.rssMB} MB (target <= 80; private ${result.agentIdle.privateMB} MB)   CPU ${result.agentIdle.cpuTicks} ticks over ${IDLE_S} s`,
+        `  RSS parts    node binary ${parts.nodeBinaryMB} MB, anonymous ${parts.anonymousMB} MB, malloc [heap] ${parts.mallocHeapMB} MB, other ${parts.otherMB} MB`,
         '',
       ].join('\n'));
     }
