@@ -1,7 +1,8 @@
 // A private, throw-away PostgreSQL cluster for the benchmark when no URL is given:
 // initdb into a temporary directory, postgres on a free loopback port (run as the
-// `postgres` user when we are root), stopped by its PID. fsync stays on; commits are not
-// flushed one by one (synchronous_commit=off) unless `durable`: the same guarantee as the
+// `postgres` user when we are root), stopped by its PID (SIGINT: fast shutdown). fsync
+// stays on; commits are not flushed one by one (synchronous_commit=off) unless `durable`:
+// the same guarantee as the
 // SQLite engine's default synchronous=NORMAL (an acknowledged charge survives a kill -9
 // of printgate; the last fraction of a second may be lost if the machine loses power).
 // Pass --pg-url to measure an existing server with its own settings.
@@ -43,19 +44,21 @@ export async function startCluster(durable = false): Promise<Cluster> {
   const bin = binDir();
   if (!bin) throw new Error('PostgreSQL is not installed (no initdb); pass --pg-url or --engine sqlite');
   const dir = mkdtempSync(join(tmpdir(), 'printgate-bench-pg-'));
+  // PostgreSQL refuses to run as root: as root, run it as the `postgres` user, spawned
+  // directly (not through runuser) so that the PID we stop is postgres itself.
   const root = process.getuid?.() === 0;
+  let as: { uid: number; gid: number } | Record<string, never> = {};
   if (root) {
     const id = (flag: string): number => Number(spawnSync('id', [flag, 'postgres']).stdout.toString().trim());
-    chownSync(dir, id('-u'), id('-g'));
+    as = { uid: id('-u'), gid: id('-g') };
+    chownSync(dir, as.uid, as.gid);
   }
-  const wrap = (cmd: string, args: string[]): [string, string[]] => (root ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]);
-  const [c1, a1] = wrap(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '-A', 'trust']);
-  const init = spawnSync(c1, a1, { stdio: 'pipe' });
+  const init = spawnSync(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '-A', 'trust'], { stdio: 'pipe', cwd: dir, ...as });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`);
   const port = await freePort();
-  const [c2, a2] = wrap(join(bin, 'postgres'), ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200',
-    '-c', `synchronous_commit=${durable ? 'on' : 'off'}`]);
-  const child: ChildProcess = spawn(c2, a2, { stdio: 'ignore' });
+  const child: ChildProcess = spawn(join(bin, 'postgres'), ['-D', join(dir, 'data'), '-p', String(port), '-k', dir,
+    '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', `synchronous_commit=${durable ? 'on' : 'off'}`],
+  { stdio: 'ignore', cwd: dir, ...as });
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const deadline = Date.now() + 30_000;
   for (;;) {
