@@ -2,9 +2,9 @@
 // initdb into a temporary directory, postgres on a free loopback port (run as the
 // `postgres` user when we are root), stopped by its PID (SIGINT: fast shutdown). fsync
 // stays on; commits are not flushed one by one (synchronous_commit=off) unless `durable`:
-// the same guarantee as the
-// SQLite engine's default synchronous=NORMAL (an acknowledged charge survives a kill -9
-// of printgate; the last fraction of a second may be lost if the machine loses power).
+// the same guarantee as the SQLite engine's default synchronous=NORMAL (an acknowledged
+// charge survives a kill -9 of printgate; the last fraction of a second may be lost if the
+// machine loses power).
 // Pass --pg-url to measure an existing server with its own settings.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
