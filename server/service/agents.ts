@@ -63,7 +63,9 @@ export class AgentAuth {
 
 export async function createAgent(core: Core, name: string): Promise<{ name: string; token: string }> {
   const n = checkName(name, 'name', { noSlash: true });
-  const token = randomBytes(32).toString('base64url');
+  // A prefix says what the secret is (for secret scanners and people) and keeps the token
+  // from starting with "-", which command-line parsers would take for an option.
+  const token = `pga_${randomBytes(32).toString('base64url')}`;
   await core.db.transaction(async (tx) => {
     if (await tx.get('SELECT id FROM agents WHERE name = ? AND deleted_at IS NULL', [n])) throw new PrintgateError('ALREADY_EXISTS', `agent "${n}" already exists`);
     await tx.run('INSERT INTO agents (name, token_hash, created_at) VALUES (?, ?, ?)', [n, tokenHash(token), core.clock()]);

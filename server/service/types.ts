@@ -500,7 +500,7 @@ export interface PrintService {
 
   // agents
   listAgents(): Promise<AgentInfo[]>;
-  /** The token (32 random bytes, base64url) is returned once; only its SHA-256 is stored. */
+  /** The token ("pga_" + 32 random bytes, base64url) is returned once; only its SHA-256 is stored. */
   createAgent(name: string): Promise<{ name: string; token: string }>;
   deleteAgent(name: string): Promise<void>;
 

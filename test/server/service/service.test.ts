@@ -10,6 +10,7 @@ forEachEngine(t, 'agents and users', async (t, ctx) => {
   const { name, token } = await s.createAgent('ps1');
   t.equal(name, 'ps1');
   t.ok(token.length >= 43, 'a 32-byte token');
+  t.match(token, /^pga_[A-Za-z0-9_-]{43}$/, 'prefixed, so it never starts with "-" on a command line');
   const a = await s.authenticateAgent(token);
   t.equal(a.name, 'ps1');
   await t.rejects(s.authenticateAgent(token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A')), { code: 'INVALID_TOKEN' });
