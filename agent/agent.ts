@@ -17,6 +17,7 @@ import { Journal } from './journal.ts';
 import type { Logger } from './log.ts';
 import { Pipeline, type AnalyzeFn } from './pipeline.ts';
 import { PolicyStore } from './policy.ts';
+import { QuietCollector } from './quiet-gc.ts';
 
 export interface AgentOptions {
   spooler: Spooler;
@@ -39,6 +40,8 @@ export interface AgentOptions {
   /** Reconnection backoff bounds (default 1 s .. 30 s). */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** A full-GC function: run once the agent goes quiet after jobs (quiet-gc.ts). */
+  gc?: () => void;
 }
 
 export class Agent {
@@ -55,12 +58,14 @@ export class Agent {
   private afterSeq = 0;
   private loops: Promise<void>[] = [];
   private closed: Promise<void> | undefined;
+  private readonly quiet: QuietCollector;
 
   constructor(options: AgentOptions) {
     this.o = options;
     this.name = options.name ?? hostname();
     this.policies = new PolicyStore(join(options.stateDir, 'policy.json')).load();
     this.heartbeatMs = options.heartbeatIntervalMs ?? 30_000;
+    this.quiet = new QuietCollector({ gc: options.gc });
   }
 
   get pipeline(): Pipeline {
@@ -82,8 +87,8 @@ export class Agent {
       ...(this.o.concurrency ? { concurrency: this.o.concurrency } : {}),
     });
     this.pipelineRef = pipeline;
-    spooler.on('job', (job) => pipeline.submit(job));
-    spooler.on('jobState', (f) => pipeline.finished(f));
+    spooler.on('job', (job) => { pipeline.submit(job); this.quiet.touch(); });
+    spooler.on('jobState', (f) => { pipeline.finished(f); this.quiet.touch(); });
     spooler.on('warning', (err) => log.warn('spooler warning', { error: err.message }));
 
     // Register first, so that policies are fresh before the first job is decided.
@@ -104,6 +109,7 @@ export class Agent {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.stop.abort();
+      this.quiet.close();
       this.wakeOnline?.();
       if (this.pipelineRef) {
         // No new jobs; give the steps in flight a moment (they may still need the spooler).

@@ -11,6 +11,7 @@ import { VERSION } from '../cli/main.ts';
 import { Agent } from './agent.ts';
 import { streamLogger, type Level } from './log.ts';
 import { relaunchForIdleMemory } from './launch.ts';
+import { exposeGc } from './quiet-gc.ts';
 
 const USAGE = `usage: printgate agent --server URL (--agent-token T | --agent-token-file F) [options]
 
@@ -89,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
       spooler, client, log, version: VERSION,
       stateDir: values['state-dir'] ?? '/var/lib/printgate',
       analyze: (path, o) => analyzeFile(path, { signal: o.signal }),
+      gc: exposeGc(),
       ...(values.name ? { name: values.name } : {}),
       ...(watermarkKey ? { watermarkKey } : {}),
       ...(concurrency ? { concurrency } : {}),
