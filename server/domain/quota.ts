@@ -21,10 +21,15 @@ export function localDate(ms: number, timeZone: string): { year: number; month: 
   return { year: get('year'), month: get('month'), day: get('day') };
 }
 
+/** Time zone names already found valid (a valid name stays valid; the check is costly). */
+const validZones = new Set<string>();
+
 /** Whether a time zone name is valid for Intl. */
 export function isValidTimeZone(tz: string): boolean {
+  if (validZones.has(tz)) return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
+    if (validZones.size < 1_000) validZones.add(tz);
     return true;
   } catch {
     return false;

@@ -1,9 +1,10 @@
 // Bearer tokens are kept only as SHA-256 digests and compared in constant time.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 export function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+  // One-shot digest (no Hash object per request); a string is hashed as UTF-8.
+  return hash('sha256', token, 'buffer');
 }
 
 /** Constant-time comparison of two digests (false when the lengths differ). */

@@ -2,7 +2,7 @@
 // stored), authentication in constant time with a short in-memory cache, registration
 // and heartbeats (which record the agent's last contact and return printer policies).
 
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PrintgateError } from '../../shared/errors.ts';
 import { Caches } from './cache.ts';
 import type { Core } from './core.ts';
@@ -15,7 +15,8 @@ const AUTH_CACHE_MS = 1000;
 const CONTACT_WRITE_MS = 10_000;
 
 export function tokenHash(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  // One-shot digest (no Hash object per request); a string is hashed as UTF-8.
+  return hash('sha256', token, 'hex');
 }
 
 export class AgentAuth {

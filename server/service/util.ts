@@ -2,7 +2,7 @@
 // opaque keyset cursors, ISO timestamps, request hashing for idempotency, and padded
 // IN-lists (so the prepared-statement caches see a bounded number of SQL texts).
 
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { PrintgateError } from '../../shared/errors.ts';
 import { assertMinor, type Minor } from '../../shared/money.ts';
 import type { Params } from '../storage/port.ts';
@@ -71,15 +71,32 @@ export function decodeCursor<T extends string | number>(cursor: string | null | 
 
 /** SHA-256 (hex) of a value's canonical JSON (object keys sorted). */
 export function requestHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  // crypto.hash: the one-shot digest, without a Hash object per call (same bytes).
+  return digest('sha256', canonicalJson(value), 'hex');
 }
 
+// Built by concatenation, without the intermediate arrays of entries/map/join: it runs on
+// every authorize and complete. Keys sort by UTF-16 code units (Array#sort's default order,
+// the same as comparing with <), and undefined members are left out.
 function canonicalJson(value: unknown): string {
   if (value === undefined) return 'null';
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + canonicalJson(value[i]);
+    return out + ']';
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = record[k];
+    if (v === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(v);
+    first = false;
+  }
+  return out + '}';
 }
 
 /** `(?,?,...)` padded with NULLs to 1, 10, 100 or 1000 entries, and the params. */

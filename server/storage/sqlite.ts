@@ -221,13 +221,17 @@ export class SqliteStorage implements Storage {
       // No transaction is ever open between batches; one still open is what a failure left
       // behind (a ROLLBACK that failed): undo it, or every BEGIN from now on would fail.
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      await this.#retryBusy(() => this.#db.exec('BEGIN IMMEDIATE'));
+      // The transaction-control statements run as cached prepared statements: exec() would
+      // parse each again, and a batch runs two of them per operation.
+      await this.#retryBusy(() => this.#stmt('BEGIN IMMEDIATE').run());
       this.#inTransaction = true;
+      const savepoint = this.#stmt('SAVEPOINT op');
+      const release = this.#stmt('RELEASE op');
       for (const item of items) {
-        this.#db.exec('SAVEPOINT op');
+        savepoint.run();
         try {
           const value = await item.fn(this.#direct);
-          this.#db.exec('RELEASE op');
+          release.run();
           outcomes.push({ ok: true, value });
         } catch (error) {
           // SQLite rolled the whole transaction back by itself (I/O error, full disk): the
@@ -238,7 +242,7 @@ export class SqliteStorage implements Storage {
           outcomes.push({ ok: false, error });
         }
       }
-      this.#db.exec('COMMIT');
+      this.#stmt('COMMIT').run();
     } catch (error) {
       // BEGIN, a savepoint or COMMIT failed: nothing of this batch is kept.
       try {
