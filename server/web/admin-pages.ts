@@ -47,6 +47,20 @@ function isOtherTable(model: CostModel, m: MoneyFormat): boolean {
   return model.type === 'table' && colourPriceOf(model, m) === '';
 }
 
+/**
+ * The cost model a saved printer form asks for. When both price fields still show what the
+ * page showed, the printer keeps its model as it is: a price table made with the admin
+ * API (by duplex or paper size) survives saving the printer's other settings.
+ */
+export function submittedCostModel(current: CostModel, price: string, colourPrice: string, m: MoneyFormat): CostModel {
+  const shownColour = colourPriceOf(current, m);
+  const samePrice = m.parse(price, 'price') === m.parse(priceOf(current, m), 'price');
+  const sameColour = colourPrice.trim() === ''
+    ? shownColour === ''
+    : shownColour !== '' && m.parse(colourPrice, 'colour price') === m.parse(shownColour, 'colour price');
+  return samePrice && sameColour ? current : costModelFrom(price, colourPrice, m);
+}
+
 export function costModelFrom(price: string, colourPrice: string, m: MoneyFormat): CostModel {
   const perPageMinor = m.parse(price, 'price');
   if (!colourPrice.trim()) return { type: 'simple', perPageMinor };
@@ -61,7 +75,7 @@ function printerForm(p: Printer, m: MoneyFormat, csrf: string): Html {
   return html`<section aria-labelledby="${id}-h"><h2 id="${id}-h">${p.id}</h2><p class="muted">${p.description} · first seen ${when(p.firstSeenAt)}</p>
     <form method="post" action="/admin/printers/edit">${hidden('_csrf', csrf)}${hidden('ref', p.id)}
     <div class="row">
-      <div><label for="${id}-price">Price per page (${m.currency})${isOtherTable(p.costModel, m) ? ' — replaces the price table' : ''}</label>
+      <div><label for="${id}-price">Price per page (${m.currency})${isOtherTable(p.costModel, m) ? ' — a price table is set: changing this replaces it' : ''}</label>
         <input id="${id}-price" name="price" type="text" inputmode="decimal" value="${priceOf(p.costModel, m)}" required></div>
       <div><label for="${id}-cprice">Colour page price (empty: the same)</label>
         <input id="${id}-cprice" name="colourPrice" type="text" inputmode="decimal" value="${colourPriceOf(p.costModel, m)}"></div>
@@ -155,7 +169,7 @@ export async function adminPages(app: FastifyInstance, ctx: WebContext): Promise
       allowedGroups: list('allowedGroups'), deniedTitles: list('deniedTitles'),
     };
     const patch: UpdatePrinterInput = {
-      costModel: costModelFrom(field(b, 'price'), field(b, 'colourPrice'), m),
+      costModel: submittedCostModel(current.costModel, field(b, 'price'), field(b, 'colourPrice'), m),
       failureMode: field(b, 'failureMode') as Printer['failureMode'], restrictions,
       enabled: field(b, 'enabled') === '1', releaseRequired: field(b, 'releaseRequired') === '1',
       confirmRequired: field(b, 'confirmRequired') === '1', claimRequired: field(b, 'claimRequired') === '1',

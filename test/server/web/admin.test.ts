@@ -79,6 +79,18 @@ t.test('admin management pages', async (t) => {
   await ok('/admin/printers/edit', { ref: 'agent1/q', price: '0.05', colourPrice: '0.30', failureMode: 'ALLOW_AND_LOG_LATER', color: 'allow', duplex: 'allow', enabled: '1' });
   t.same((await h.service.getPrinter('agent1/q')).costModel, { type: 'table', defaultMinor: 5, rows: [{ color: true, duplex: null, media: null, perPageMinor: 30 }] }, 'a colour price makes a one-row table');
   t.match((await h.get('/admin/printers', admin)).body, /name="colourPrice" type="text" inputmode="decimal" value="0\.30"/);
+
+  // A price table by duplex made with the admin API survives saving other settings on the
+  // page (the price fields still show what the page showed), and is replaced only when the
+  // admin changes a price.
+  const table = { type: 'table' as const, defaultMinor: 10, rows: [{ color: null, duplex: true, media: null, perPageMinor: 8 }] };
+  await h.service.updatePrinter('agent1/q', { costModel: table });
+  t.match((await h.get('/admin/printers', admin)).body, /a price table is set: changing this replaces it/);
+  await ok('/admin/printers/edit', { ref: 'agent1/q', price: '0.10', colourPrice: '', failureMode: 'ALLOW_AND_LOG_LATER', color: 'allow', duplex: 'allow', enabled: '' });
+  const kept = await h.service.getPrinter('agent1/q');
+  t.same([kept.costModel, kept.enabled], [table, false], 'the table is kept, the other setting saved');
+  await ok('/admin/printers/edit', { ref: 'agent1/q', price: '0.12', colourPrice: '', failureMode: 'ALLOW_AND_LOG_LATER', color: 'allow', duplex: 'allow', enabled: '1' });
+  t.same((await h.service.getPrinter('agent1/q')).costModel, { type: 'simple', perPageMinor: 12 }, 'a changed price replaces it');
 });
 
 t.test('the dashboard counts days in the timezone setting', async (t) => {
