@@ -13,14 +13,14 @@
 // heap), scheduled from a timer or setImmediate. Cost measured: the analysis right after
 // a full GC is ~5 ms slower (a 10-page PDF: p50 1.4 -> 7 ms; V8's code and feedback
 // warm up again), so collections are rare: after a minute of silence (the next job pays
-// once) and once per ~25-50 back-to-back jobs; never once per job.
+// once) and once per ~10-20 back-to-back jobs; never once per job.
 
 export interface QuietCollectorOptions {
   /** The full-GC function; none (e.g. the flag cannot be set) makes this a no-op. */
   gc: (() => void) | undefined;
   /** Collect once nothing happened for this long (default 60 s). */
   quietMs?: number;
-  /** ... or after this many activity events without a quiet period (default 100: a job
+  /** ... or after this many activity events without a quiet period (default 40: a job
    * makes two to four, arrival and state changes). */
   everyEvents?: number;
 }
@@ -49,7 +49,7 @@ export class QuietCollector {
   constructor(o: QuietCollectorOptions) {
     this.gc = o.gc;
     this.quietMs = o.quietMs ?? 60_000;
-    this.everyEvents = o.everyEvents ?? 100;
+    this.everyEvents = o.everyEvents ?? 40;
   }
 
   /** Job activity happened (a job arrived or ended). */
