@@ -112,7 +112,11 @@ export class PostgresStorage implements Storage {
         }
         const code = (e as { code?: string }).code;
         if ((code === '40001' || code === '40P01') && attempt < 5) continue;
-        throw storageError(e);
+        // A lost connection can fail the query before its 'error' event arrives: discard
+        // the client all the same, so the pool never hands out a dead one.
+        const failure = storageError(e);
+        if (failure !== e) broken ??= e as Error;
+        throw failure;
       } finally {
         client.removeListener('error', onError);
         client.release(broken);
