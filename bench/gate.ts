@@ -3,7 +3,8 @@
 //   npm run bench:gate [-- --jobs 60 --idle-seconds 30 --json --built]
 //
 // --built runs the agent from dist/ (run `npm run build` first), as an installed package
-// does; otherwise from the TypeScript sources, whose type stripping costs ~30 MB of RSS.
+// does; otherwise from the TypeScript sources (the same RSS once Node's compile cache is
+// warm; on a cold cache the type stripper's WebAssembly heap adds ~14 MB).
 //
 // Two queues on the same ippeveprinter virtual printer: `open` (plain CUPS) and `lab`
 // (attached to printgate: the job waits at the gate until the agent, after analysing the
