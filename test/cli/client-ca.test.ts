@@ -2,8 +2,9 @@
 // with the certificate it logs in and shows the balance; without it the log-in fails with
 // a one-line hint at --ca; a missing or empty CA file is refused before anything is sent.
 
+import { selfSignedCert } from '../helpers/tls.ts';
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasCommand, needs } from '../helpers/system.ts';
@@ -39,11 +40,9 @@ function client(args: string[], until?: RegExp): Promise<{ code: number | null; 
 
 t.test('printgate client --ca', { skip: needs('openssl', hasCommand('openssl')), timeout: 60_000 }, async (t) => {
   const dir = scratch(t);
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'pipe' });
-  t.equal(made.status, 0, made.stderr.toString());
+  const made = selfSignedCert(dir);
+  const { cert, key } = made;
+  t.equal(made.status, 0, made.stderr);
   const config = resolveConfig({ port: '0', data: join(dir, 'data'), 'tls-cert': cert, 'tls-key': key, 'log-level': 'silent' }, {}, dir);
   const server = await startServer(config, { env: { PRINTGATE_ADMIN_TOKEN: TOKEN } });
   t.teardown(() => server.close());

@@ -1,9 +1,9 @@
 // The agent's server client against a tiny in-test HTTP(S) server: protobuf bodies and
 // headers, error mapping, retries with backoff, timeouts, aborts, keep-alive and TLS.
+import { selfSignedCert } from '../../helpers/tls.ts';
 import t, { type Test } from 'tap';
 import http from 'node:http';
 import https from 'node:https';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,10 +232,9 @@ t.test('bad options are refused before any call', async (t) => {
 t.test('TLS: an untrusted certificate fails at once; --ca makes it work', { skip: needs('openssl', hasCommand('openssl')) }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pg-tls-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const made = selfSignedCert(dir);
+  if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
+  const { cert, key } = made;
   const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) });
   const s = await listen(server, (_req, _body, res) => sendProto(res, 200, allow('tls-job')), 'https');
   t.teardown(s.close);

@@ -1,10 +1,10 @@
 // `printgate cmd` as a child process against an in-test admin API: the requests it sends
 // (method, path, JSON body, token), what it prints, and its exit codes. The real server is
 // exercised in test/cli/e2e.test.ts.
+import { selfSignedCert } from '../../helpers/tls.ts';
 import t, { type Test } from 'tap';
 import http from 'node:http';
 import https from 'node:https';
-import { execFileSync } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,10 +152,9 @@ t.test('an unreachable server is a one-line failure', async (t) => {
 t.test('https: --ca trusts a server\'s own certificate', { skip: needs('openssl', hasCommand('openssl')) }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pg-cmd-tls-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const made = selfSignedCert(dir);
+  if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
+  const { cert, key } = made;
   const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ key: 'currency', value: 'CHF', default: 'USD', description: '' }));
   });

@@ -2,8 +2,8 @@
 // with openssl for the test), agents and admins reach it with the certificate as their CA,
 // and plain HTTP on that port gets no answer.
 
+import { selfSignedCert } from '../../helpers/tls.ts';
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -29,11 +29,9 @@ function get(url: string, options: https.RequestOptions): Promise<{ status: numb
 
 t.test('serves HTTPS with the given certificate', { skip: needs('openssl', hasCommand('openssl')) }, async (t) => {
   const dir = scratch(t);
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'pipe' });
-  t.equal(made.status, 0, made.stderr.toString());
+  const made = selfSignedCert(dir);
+  const { cert, key } = made;
+  t.equal(made.status, 0, made.stderr);
 
   const config = resolveConfig({ port: '0', data: join(dir, 'data'), 'tls-cert': cert, 'tls-key': key, 'log-level': 'silent' }, {}, dir);
   const server = await startServer(config, { env: {} });

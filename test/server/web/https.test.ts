@@ -2,8 +2,8 @@
 // openssl for the test), and the admin log-in with PRINTGATE_ADMIN_PASSWORD works through
 // startServer, the path `printgate server` takes.
 
+import { selfSignedCert } from '../../helpers/tls.ts';
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -27,11 +27,9 @@ function request(url: string, ca: Buffer, options: { method?: string; headers?: 
 
 t.test('cookies are Secure over HTTPS', { skip: needs('openssl', hasCommand('openssl')) }, async (t) => {
   const dir = scratch(t);
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'pipe' });
-  t.equal(made.status, 0, made.stderr.toString());
+  const made = selfSignedCert(dir);
+  const { cert, key } = made;
+  t.equal(made.status, 0, made.stderr);
   const config = resolveConfig({ port: '0', data: join(dir, 'data'), 'tls-cert': cert, 'tls-key': key, 'log-level': 'silent' }, {}, dir);
   const server = await startServer(config, { env: { PRINTGATE_ADMIN_PASSWORD: 'https-admin-pw' } });
   t.teardown(() => server.close());
