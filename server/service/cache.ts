@@ -6,25 +6,15 @@
 
 import type { Queryable, Storage } from '../storage/port.ts';
 import type { CostModel, FailureMode, Restrictions, BillingMode } from '../domain/types.ts';
+import type { Printer } from './types.ts';
 import { parseSettings, type Settings } from './settings.ts';
 import { bool } from './util.ts';
 
-export interface PrinterRow {
+/** A printer as the cache keeps it: the contract's Printer with database ids and times. */
+export interface PrinterRow extends Omit<Printer, 'id' | 'agent' | 'firstSeenAt'> {
   id: number;
   agentId: number;
   agentName: string;
-  queue: string;
-  description: string;
-  enabled: boolean;
-  costModel: CostModel;
-  restrictions: Restrictions;
-  failureMode: FailureMode;
-  releaseRequired: boolean;
-  confirmRequired: boolean;
-  claimRequired: boolean;
-  watermark: boolean;
-  watermarkTemplate: string;
-  watermarkRequired: boolean;
   firstSeenAt: number;
 }
 
