@@ -5,16 +5,11 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, printgate, startServer, type RunningServer } from './server-process.ts';
+import { ADMIN_TOKEN, cmdRunner, printgate, startServer, type RunningServer } from './server-process.ts';
 
 t.test('printgate cmd against a running server', { timeout: 120_000 }, async (t) => {
   const server: RunningServer = await startServer(t);
-  const cmd = (...args: string[]) => printgate(['cmd', ...args], server.env);
-  const ok = async (...args: string[]) => {
-    const r = await cmd(...args);
-    t.equal(r.code, 0, `cmd ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const { cmd, ok } = cmdRunner(t, server);
   let agentToken = '';
 
   await t.test('agents: add-agent prints the token last; list-agents shows it', async (t) => {

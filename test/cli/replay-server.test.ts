@@ -5,19 +5,14 @@
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, printgate, startServer, type RunningServer } from './server-process.ts';
+import { ROOT, printgate, startServer, cmdRunner, type RunningServer } from './server-process.ts';
 
 const PDF = join(ROOT, 'fixtures', 'pdf', 'colour-page-among-gray.pdf');
 const TRUTH = JSON.parse(readFileSync(PDF.replace(/\.pdf$/, '.truth.json'), 'utf8')) as { pages: number; colorPages: number };
 
 t.test('printgate replay against a running server', { timeout: 120_000 }, async (t) => {
   const server: RunningServer = await startServer(t);
-  const cmd = (...args: string[]) => printgate(['cmd', ...args], server.env);
-  const ok = async (...args: string[]) => {
-    const r = await cmd(...args);
-    t.equal(r.code, 0, `cmd ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const { cmd, ok } = cmdRunner(t, server);
   let agentToken = '';
   const tokenFile = join(server.dataDir, 'agent.token');
   const replay = (user: string, ...args: string[]) =>

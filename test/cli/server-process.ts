@@ -99,3 +99,17 @@ export async function startServer(t: Test, extraArgs: string[] = []): Promise<Ru
   }
   return { url, dataDir, env: { PRINTGATE_ADMIN_TOKEN: ADMIN_TOKEN, PRINTGATE_SERVER: url }, output: () => output };
 }
+
+/**
+ * `printgate cmd` against a running server: `cmd(...)` returns the whole result; `ok(...)`
+ * asserts exit 0 (with stderr in the message) and returns standard output.
+ */
+export function cmdRunner(t: Test, server: RunningServer) {
+  const cmd = (...args: string[]) => printgate(['cmd', ...args], server.env);
+  const ok = async (...args: string[]) => {
+    const r = await cmd(...args);
+    t.equal(r.code, 0, `cmd ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  return { cmd, ok };
+}
