@@ -6,9 +6,9 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import { pb } from '../../shared/protocol/index.ts';
-import { needs, hasCommand } from '../helpers/system.ts';
+import { pdf, skipWithoutCups, sleep, until } from './cups-test-kit.ts';
+import { hasCommand } from '../helpers/system.ts';
 import { startCupsRig } from '../helpers/cups-rig.ts';
 import { CupsClient } from '../../platform/cups/client.ts';
 import { CupsSpooler } from '../../platform/cups/spooler.ts';
@@ -21,27 +21,7 @@ import { SILENT } from '../../agent/log.ts';
 import type { ServerClient } from '../../agent/client/index.ts';
 import { FakeClient, FakeServer } from './fakes.ts';
 
-const skip = needs('cups', hasCommand('cupsd') && hasCommand('ippeveprinter') && hasCommand('ipptool'));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function pdf(pages: number, label: string, colour = false): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  for (let i = 0; i < pages; i++) {
-    doc.addPage([595.28, 841.89]).drawText(`${label} page ${i + 1}`, { x: 50, y: 780, size: 14, font, color: colour ? rgb(0.9, 0.1, 0.1) : rgb(0, 0, 0) });
-  }
-  return doc.save();
-}
-
-async function until<T>(what: string, get: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+const skip = skipWithoutCups();
 
 t.test('the agent on a real CUPS', { skip }, async (t) => {
   const rig = await startCupsRig({ queues: ['lab'] });

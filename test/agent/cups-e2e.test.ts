@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
+import { pdf, skipWithoutCups, sleep, until } from './cups-test-kit.ts';
 import { needs, hasCommand } from '../helpers/system.ts';
 import { startCupsRig, type CupsRig } from '../helpers/cups-rig.ts';
 import { startServer, startAgent, type ServerHandle, type Proc } from '../helpers/agent-stack.ts';
@@ -15,27 +15,7 @@ import { attach } from '../../platform/cups/attach.ts';
 import * as ops from '../../platform/cups/ops.ts';
 import { str } from '../../platform/cups/ipp-message.ts';
 
-const skip = needs('cups', hasCommand('cupsd') && hasCommand('ippeveprinter') && hasCommand('ipptool'));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function pdf(pages: number, label: string, colour = false): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  for (let i = 0; i < pages; i++) {
-    doc.addPage([595.28, 841.89]).drawText(`${label} page ${i + 1}`, { x: 50, y: 780, size: 14, font, color: colour ? rgb(0.9, 0.1, 0.1) : rgb(0, 0, 0) });
-  }
-  return doc.save();
-}
-
-async function until<T>(what: string, get: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const skip = skipWithoutCups();
 
 const QUEUES = ['lab', 'nolog', 'later', 'holdq'];
 
