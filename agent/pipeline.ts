@@ -19,75 +19,18 @@ import { readFile, stat } from 'node:fs/promises';
 import { PrintgateError } from '../shared/errors.ts';
 import type { AnalysisResult } from '../shared/analysis.ts';
 import type { JobArrived, JobFinished, JobRef, Spooler, SpoolerOutcome } from '../platform/spooler.ts';
-import { isServerUnavailable, jobIdempotencyKey, stepIdempotencyKey, type ServerClient, type JobEvent as ServerJobEvent } from './client/index.ts';
+import { isServerUnavailable, jobIdempotencyKey, type JobEvent as ServerJobEvent } from './client/index.ts';
 import { transition, isTerminal, type Action, type JobEvent, type JobState, type Outcome } from './lifecycle.ts';
-import type { Journal, JournalEntry } from './journal.ts';
-import type { Logger } from './log.ts';
-import type { PolicyStore, FailureMode } from './policy.ts';
-import { buildAuthorizeRequest, mergeAnalyses, releaseChanges, toDecision, type AuthorizeRequestObject, type Decision } from './request.ts';
+import type { JournalEntry } from './journal.ts';
+import type { FailureMode } from './policy.ts';
+import { buildAuthorizeRequest, mergeAnalyses, releaseChanges, toDecision, type AuthorizeRequestObject } from './request.ts';
 import { stampPdf } from './watermark.ts';
+import { settleEntry } from './settle.ts';
 import { pb } from '../shared/protocol/index.ts';
-
-export type AnalyzeFn = (path: string, options: { signal: AbortSignal }) => Promise<AnalysisResult>;
-
-export interface PipelineOptions {
-  spooler: Spooler;
-  server: Pick<ServerClient, 'authorize' | 'complete'>;
-  analyze: AnalyzeFn;
-  journal: Journal;
-  policies: PolicyStore;
-  log: Logger;
-  /** The agent's name for idempotency keys (stable across restarts). */
-  agentName: () => string;
-  /** Jobs analysed/authorized at once. */
-  concurrency?: number;
-  /** Wall-clock budget of one job's analysis. */
-  analysisTimeoutMs?: number;
-  /** HMAC key for watermark signatures. */
-  watermarkKey?: Uint8Array;
-  watermarkMaxBytes?: number;
-  /** Told when a call found the server unreachable (the agent then starts reconnecting). */
-  onServerUnreachable?: () => void;
-  clock?: () => number;
-  /** Delay between spooler retries (tests shorten it). */
-  retryDelayMs?: number;
-}
-
-/** What the pipeline knows about one job. */
-export interface JobRecord {
-  readonly ref: JobRef;
-  readonly key: string;
-  state: JobState;
-  job: JobArrived | undefined;
-  analysis?: AnalysisResult;
-  analysisError?: { code?: string; message: string };
-  request?: AuthorizeRequestObject;
-  decision?: Decision;
-  /** The server event that released a held job (its forced changes apply). */
-  releaseEvent?: ServerJobEvent;
-  cancelMessage?: string;
-  finished?: JobFinished;
-  /** Per-job chain: events of one job are handled one at a time. */
-  chain: Promise<void>;
-  /** When it reached a terminal state (records are pruned some time after). */
-  endedAt?: number;
-}
+import { Limiter, type JobRecord, type PipelineOptions } from './pipeline-types.ts';
+export type { AnalyzeFn, JobRecord, PipelineOptions } from './pipeline-types.ts';
 
 const refKey = (r: JobRef) => `${r.queue}\u0000${r.spoolerJobId}`;
-const OUTCOME_NUMBER: Record<Outcome, number> = { PRINTED: pb.Outcome.PRINTED, FAILED: pb.Outcome.FAILED, CANCELLED: pb.Outcome.CANCELLED };
-
-/** A tiny counting semaphore. */
-class Limiter {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  private readonly max: number;
-  constructor(max: number) { this.max = Math.max(1, max); }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try { return await fn(); } finally { this.active--; this.waiting.shift()?.(); }
-  }
-}
 
 export class Pipeline {
   private readonly o: Required<Omit<PipelineOptions, 'watermarkKey' | 'onServerUnreachable'>> & Pick<PipelineOptions, 'watermarkKey' | 'onServerUnreachable'>;
@@ -437,58 +380,16 @@ export class Pipeline {
     }
   }
 
-  /**
-   * Report one ended entry: for an offline job first authorize(offline_replay) to get a
-   * server job, then complete. Returns false when the server could not be reached.
-   * Safe to repeat: both calls carry keys derived from the job's key.
-   */
-  async settle(e: JournalEntry): Promise<boolean> {
-    if (!e.end) return true;
-    try {
-      let jobId = e.jobId;
-      if (!jobId) {
-        if (!e.request) { await this.o.journal.append({ t: 'ack', key: e.key }, false); return true; }
-        jobId = await this.replayAuthorize(e);
-        await this.o.journal.append({ t: 'release', key: e.key, queue: e.queue, spoolerJobId: e.spoolerJobId, mode: e.mode ?? 'offline', jobId, at: e.releasedAt ?? e.end.at }, false);
-      }
-      const answer = await this.o.server.complete({
-        idempotencyKey: stepIdempotencyKey(e.key, 'complete'),
-        jobId,
-        outcome: OUTCOME_NUMBER[e.end.outcome],
-        impressionsPrinted: e.end.impressions,
-        finishedAtMs: e.end.at,
-        note: e.end.note,
-      }, this.onlineFlag ? {} : { retry: { retries: 0 } });
-      this.markOnline();
-      this.o.log.info('settled', { queue: e.queue, job: e.spoolerJobId, jobId, outcome: e.end.outcome, cost: answer.cost, offline: e.mode === 'offline' });
-      await this.o.journal.append({ t: 'ack', key: e.key }, false);
-      return true;
-    } catch (err) {
-      if (this.unreachable(err)) {
-        this.o.log.warn('settling postponed: server unreachable', { queue: e.queue, job: e.spoolerJobId });
-        return false;
-      }
-      // A permanent refusal (unknown job, conflict): retrying cannot help; keep the facts in the log.
-      this.o.log.error('the server refused to settle a job; dropped from the journal', { entry: e, code: (err as PrintgateError).code, error: (err as Error).message });
-      await this.o.journal.append({ t: 'ack', key: e.key }, false);
-      return true;
-    }
-  }
-
-  /** authorize(offline_replay) for a job printed while the server was away; returns the server job id. */
-  private async replayAuthorize(e: JournalEntry): Promise<string> {
-    const original = e.request as AuthorizeRequestObject;
-    const replay = { ...original, offlineReplay: true, offlineAtMs: e.releasedAt ?? e.end!.at };
-    try {
-      return toDecision(await this.o.server.authorize(replay)).jobId;
-    } catch (err) {
-      if ((err as PrintgateError).code !== 'IDEMPOTENCY_MISMATCH') throw err;
-    }
-    // The first (online) attempt did reach the server. Its answer says what happened: an
-    // ALLOW has a reservation to settle; otherwise record the print under its own key.
-    const first = toDecision(await this.o.server.authorize(original));
-    if (first.decision === 'ALLOW' && first.jobId) return first.jobId;
-    return toDecision(await this.o.server.authorize({ ...replay, idempotencyKey: stepIdempotencyKey(e.key, 'offline') })).jobId;
+  /** Report one ended entry to the server (see settle.ts); false when it could not be reached. */
+  settle(e: JournalEntry): Promise<boolean> {
+    return settleEntry({
+      server: this.o.server,
+      journal: this.o.journal,
+      log: this.o.log,
+      online: () => this.onlineFlag,
+      markOnline: () => this.markOnline(),
+      unreachable: (err) => this.unreachable(err),
+    }, e);
   }
 
   // ---- restart ---------------------------------------------------------------------------
