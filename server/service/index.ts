@@ -69,6 +69,27 @@ export async function openService(options: ServiceOptions): Promise<PrintService
   let closed: Promise<void> | null = null;
   const service: PrintService & { readonly storage: Storage } = {
     storage: db,
+    ...operations(core, auth),
+
+    // The operations again, on a Core bound to the request's transaction (within.ts).
+    idempotent: (scope, key, request, fn) => adminIdempotent(core, scope, key, request, (bound) => fn(operations(bound, new AgentAuth(bound)))),
+
+    close: () => {
+      closed ??= (async () => {
+        closing.abort();
+        for (const t of timers) clearInterval(t);
+        while (running > 0) await new Promise((r) => setTimeout(r, 10));
+        await db.close();
+      })();
+      return closed;
+    },
+  };
+  return service;
+}
+
+/** The service's operations on a Core: the process's, or one bound to a transaction. */
+function operations(core: Core, auth: AgentAuth): Omit<PrintService, 'idempotent' | 'close'> {
+  return {
     authenticateAgent: (token) => auth.authenticate(token),
     registerAgent: (agent, input) => registerAgent(core, auth, agent, input),
     heartbeat: (agent, input) => heartbeat(core, auth, agent, input),
@@ -135,18 +156,5 @@ export async function openService(options: ServiceOptions): Promise<PrintService
 
     listJobs: (filter) => listJobs(core, filter),
     getJob: (id) => getJob(core, id),
-
-    idempotent: (scope, key, request, fn) => adminIdempotent(db, core.clock, scope, key, request, fn),
-
-    close: () => {
-      closed ??= (async () => {
-        closing.abort();
-        for (const t of timers) clearInterval(t);
-        while (running > 0) await new Promise((r) => setTimeout(r, 10));
-        await db.close();
-      })();
-      return closed;
-    },
   };
-  return service;
 }

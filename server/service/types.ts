@@ -519,10 +519,17 @@ export interface PrintService {
   /**
    * Run `fn` at most once per (scope, key): a retry with the same key and an equal request
    * returns the stored answer; a different request throws IDEMPOTENCY_MISMATCH. For the
-   * admin API's Idempotency-Key header (scope e.g. "admin").
+   * admin API's Idempotency-Key header (scope e.g. "admin"). `fn` runs inside the one
+   * transaction that claims the key and stores its answer (crash- and race-safe, see
+   * idempotency.ts) and must make every call through the service it is given, never
+   * through this one (on SQLite such a call would wait for the transaction it is in). A
+   * refusal (fn throws) stores nothing.
    */
-  idempotent<T>(scope: string, key: string, request: unknown, fn: () => Promise<T>): Promise<T>;
+  idempotent<T>(scope: string, key: string, request: unknown, fn: (service: TransactionalService) => Promise<T>): Promise<T>;
 
   /** Stop timers, wake pollers, close the database. Idempotent. */
   close(): Promise<void>;
 }
+
+/** The operations an idempotent request runs, bound to its transaction (PrintService.idempotent). */
+export type TransactionalService = Omit<PrintService, 'idempotent' | 'close' | 'pollEvents'>;

@@ -39,7 +39,7 @@ export const sharedAccountRoutes: FastifyPluginAsync = async (app) => {
     const balanceMinor = m.parseOptional(b.balance, 'balance');
     const overdraftMinor = m.parseOptional(b.overdraft, 'overdraft');
     if (overdraftMinor !== undefined) nonNegative(overdraftMinor, 'overdraft');
-    const answer = await once(service, request, async () => F.sharedAccount(await service.createSharedAccount(defined({
+    const answer = await once(service, request, async (s) => F.sharedAccount(await s.createSharedAccount(defined({
       name: b.name, pin: b.pin, balanceMinor, restricted: b.restricted, overdraftMinor,
     }), actorOf(request)), m));
     return reply.code(201).send(answer);
@@ -59,7 +59,7 @@ export const sharedAccountRoutes: FastifyPluginAsync = async (app) => {
   }, async (request) => {
     const m = await moneyFor(service);
     const amountMinor = m.parse(request.body.amount, 'amount');
-    return once(service, request, async () => F.balanceChange(await service.adjustSharedAccount(request.params.name, defined({ amountMinor, comment: request.body.comment }), actorOf(request)), m));
+    return once(service, request, async (s) => F.balanceChange(await s.adjustSharedAccount(request.params.name, defined({ amountMinor, comment: request.body.comment }), actorOf(request)), m));
   });
 
   app.get<{ Params: NameP; Querystring: { limit?: number; cursor?: string } }>('/shared-accounts/:name/transactions', {

@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import { PrintgateError } from '../../../shared/errors.ts';
 import { formatMoney, parseMoney, type Minor } from '../../../shared/money.ts';
-import type { PrintService } from '../../service/types.ts';
+import type { PrintService, TransactionalService } from '../../service/types.ts';
 
 // ---- schema fragments ---------------------------------------------------------------------
 
@@ -108,11 +108,15 @@ const KEY = /^[\x21-\x7e]{1,200}$/;
 /**
  * Run a mutation at most once per Idempotency-Key: a retry with the same key and the
  * same request returns the first answer; another request under the key is
- * IDEMPOTENCY_MISMATCH. Without the header the mutation just runs.
+ * IDEMPOTENCY_MISMATCH. With a key, `fn` runs inside the transaction that claims the key
+ * and stores the answer, and gets the service bound to it: every call in `fn` must go
+ * through that argument (on SQLite, a call to the outer service would wait for the very
+ * transaction it runs in). A refused mutation stores nothing. Without the header the
+ * mutation just runs, on `service`.
  */
-export async function once<T>(service: PrintService, request: FastifyRequest, fn: () => Promise<T>): Promise<T> {
+export async function once<T>(service: PrintService, request: FastifyRequest, fn: (service: TransactionalService) => Promise<T>): Promise<T> {
   const key = request.headers['idempotency-key'];
-  if (key === undefined) return fn();
+  if (key === undefined) return fn(service);
   if (typeof key !== 'string' || !KEY.test(key)) throw new PrintgateError('VALIDATION_FAILED', 'Idempotency-Key must be 1-200 visible ASCII characters');
   return service.idempotent('admin', key, { method: request.method, url: request.url, body: request.body ?? null }, fn);
 }

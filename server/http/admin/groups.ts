@@ -35,7 +35,7 @@ export const groupRoutes: FastifyPluginAsync = async (app) => {
     const m = await moneyFor(service);
     const b = request.body;
     const restrictions = b.restrictions ? restrictionsIn(b.restrictions, m) : undefined;
-    const answer = await once(service, request, async () => F.group(await service.createGroup(defined({ name: b.name, billingMode: b.billingMode, restrictions })), m));
+    const answer = await once(service, request, async (s) => F.group(await s.createGroup(defined({ name: b.name, billingMode: b.billingMode, restrictions })), m));
     return reply.code(201).send(answer);
   });
 
@@ -54,7 +54,7 @@ export const groupRoutes: FastifyPluginAsync = async (app) => {
     const m = await moneyFor(service);
     const b = request.body;
     const restrictions = b.restrictions ? restrictionsIn(b.restrictions, m) : undefined;
-    return once(service, request, async () => F.group(await service.updateGroup(request.params.name, defined({ billingMode: b.billingMode, restrictions })), m));
+    return once(service, request, async (s) => F.group(await s.updateGroup(request.params.name, defined({ billingMode: b.billingMode, restrictions })), m));
   });
 
   app.delete<{ Params: NameP }>('/groups/:name', {

@@ -77,7 +77,7 @@ export const printerRoutes: FastifyPluginAsync = async (app) => {
       costModel: costModel ? costModelIn(costModel, m) : undefined,
       restrictions: restrictions ? restrictionsIn(restrictions, m) : undefined,
     });
-    return once(service, request, async () => F.printer(await service.updatePrinter(request.params.printer, patch), m));
+    return once(service, request, async (s) => F.printer(await s.updatePrinter(request.params.printer, patch), m));
   });
 
   app.put<{ Params: PrinterP; Body: CostPutJson }>('/printers/:printer/cost', {

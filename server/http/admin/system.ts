@@ -45,7 +45,7 @@ export const systemRoutes: FastifyPluginAsync = async (app) => {
       response: { 201: { type: 'object', properties: { name: { type: 'string' }, token: { type: 'string' } }, required: ['name', 'token'] } },
     },
   }, async (request, reply) => {
-    const answer = await once(service, request, () => service.createAgent(request.body.name));
+    const answer = await once(service, request, (s) => s.createAgent(request.body.name));
     return reply.code(201).send(answer);
   });
 
@@ -117,7 +117,7 @@ export const systemRoutes: FastifyPluginAsync = async (app) => {
     const m = await moneyFor(service);
     const amount = m.parseOptional(request.body.amount, 'amount');
     const amountMinor = amount === undefined ? undefined : nonNegative(amount, 'amount');
-    return once(service, request, async () => F.transaction(await service.refundJob(request.params.id, defined({ amountMinor, comment: request.body.comment }), actorOf(request)), m));
+    return once(service, request, async (s) => F.transaction(await s.refundJob(request.params.id, defined({ amountMinor, comment: request.body.comment }), actorOf(request)), m));
   });
 
   app.post<{ Params: { id: string }; Body: { account?: string; user?: string } }>('/jobs/:id/release', {
@@ -128,7 +128,7 @@ export const systemRoutes: FastifyPluginAsync = async (app) => {
     },
   }, async (request) => {
     const m = await moneyFor(service);
-    return once(service, request, async () => F.job(await service.releaseJob(request.params.id, actorOf(request), defined({ ...request.body })), m));
+    return once(service, request, async (s) => F.job(await s.releaseJob(request.params.id, actorOf(request), defined({ ...request.body })), m));
   });
 
   app.post<{ Params: { id: string }; Body: { message?: string } }>('/jobs/:id/cancel', {
@@ -139,7 +139,7 @@ export const systemRoutes: FastifyPluginAsync = async (app) => {
     },
   }, async (request) => {
     const m = await moneyFor(service);
-    return once(service, request, async () => F.job(await service.cancelHeldJob(request.params.id, actorOf(request), request.body.message), m));
+    return once(service, request, async (s) => F.job(await s.cancelHeldJob(request.params.id, actorOf(request), request.body.message), m));
   });
 
   // ---- quotas ----

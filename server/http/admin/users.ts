@@ -37,7 +37,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
     const m = await moneyFor(service);
     const b = request.body;
     const balanceMinor = m.parseOptional(b.balance, 'balance');
-    const answer = await once(service, request, async () => F.user(await service.createUser(defined({
+    const answer = await once(service, request, async (s) => F.user(await s.createUser(defined({
       name: b.name, fullName: b.fullName, email: b.email, restricted: b.restricted, billingMode: b.billingMode, balanceMinor,
     }), actorOf(request)), m));
     return reply.code(201).send(answer);
@@ -60,7 +60,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
     const b = request.body;
     const overdraftMinor = m.parseOptional(b.overdraft, 'overdraft');
     if (overdraftMinor !== undefined) nonNegative(overdraftMinor, 'overdraft');
-    return once(service, request, async () => F.user(await service.updateUser(request.params.name, defined({
+    return once(service, request, async (s) => F.user(await s.updateUser(request.params.name, defined({
       fullName: b.fullName, email: b.email, restricted: b.restricted, billingMode: b.billingMode, disabled: b.disabled, overdraftMinor,
     })), m));
   });
@@ -81,7 +81,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
     },
   }, async (request, reply) => {
     const m = await moneyFor(service);
-    const answer = await once(service, request, async () => F.user(await service.addUserAccount(request.params.name, request.body.name, { isDefault: request.body.isDefault }), m));
+    const answer = await once(service, request, async (s) => F.user(await s.addUserAccount(request.params.name, request.body.name, { isDefault: request.body.isDefault }), m));
     return reply.code(201).send(answer);
   });
 
@@ -115,7 +115,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
     const m = await moneyFor(service);
     const b = request.body;
     const amountMinor = m.parse(b.amount, 'amount');
-    return once(service, request, async () => F.balanceChange(await service.adjustUserBalance(request.params.name, defined({ amountMinor, comment: b.comment, account: b.account }), actorOf(request)), m));
+    return once(service, request, async (s) => F.balanceChange(await s.adjustUserBalance(request.params.name, defined({ amountMinor, comment: b.comment, account: b.account }), actorOf(request)), m));
   });
 
   app.post<{ Params: NameP; Body: { balance: string; comment?: string; account?: string } }>('/users/:name/set-balance', {
@@ -128,7 +128,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
     const m = await moneyFor(service);
     const b = request.body;
     const balanceMinor = m.parse(b.balance, 'balance');
-    return once(service, request, async () => F.balanceChange(await service.setUserBalance(request.params.name, defined({ balanceMinor, comment: b.comment, account: b.account }), actorOf(request)), m));
+    return once(service, request, async (s) => F.balanceChange(await s.setUserBalance(request.params.name, defined({ balanceMinor, comment: b.comment, account: b.account }), actorOf(request)), m));
   });
 
   app.get<{ Params: NameP; Querystring: Paging & { account?: string } }>('/users/:name/transactions', {
