@@ -8,6 +8,8 @@
 //
 //   npm run bench:server -- [--engine sqlite|postgres|both] [--runs 3] [--seconds 10]
 //                           [--pg-url postgres://...] [--pg-durable] [--json]
+//                           [--only throughput|latency] [--server-flags="--cpu-prof ..."]
+// --server-flags are Node options for the server process (e.g. a CPU profile of it).
 // Without --pg-url, PostgreSQL runs in a private cluster started here (PRINTGATE_BENCH_PG_URL
 // or PRINTGATE_TEST_PG_URL are used when set), with synchronous_commit=off to match the
 // SQLite default's durability (see pg-cluster.ts); --pg-durable flushes every commit.
@@ -32,6 +34,8 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '10' },
     rate: { type: 'string', default: '1000' },
+    only: { type: 'string', default: 'both' },
+    'server-flags': { type: 'string', default: '' },
     'pg-url': { type: 'string' },
     'pg-durable': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
@@ -62,7 +66,8 @@ function processCpuSeconds(pid: number): number {
 }
 
 async function startServer(db: string, dataDir: string): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/printgate.js'), 'server', '--port', '0', '--data', dataDir, '--db', db], {
+  const flags = opts['server-flags'].split(' ').filter((f) => f !== '');
+  const child: ChildProcess = spawn(process.execPath, [...flags, join(ROOT, 'bin/printgate.js'), 'server', '--port', '0', '--data', dataDir, '--db', db], {
     env: { ...process.env, PRINTGATE_ADMIN_TOKEN: ADMIN_TOKEN, PRINTGATE_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -253,7 +258,7 @@ async function benchEngine(engine: 'sqlite' | 'postgres', pgUrl: string | null) 
   const clientCpuPerPair: number[] = [];
   const lat: Array<Awaited<ReturnType<typeof latency>>> = [];
   for (let run = 0; run < RUNS; run++) {
-    for (const kind of ['throughput', 'latency'] as const) {
+    for (const kind of (['throughput', 'latency'] as const).filter((k) => opts.only === 'both' || opts.only === k)) {
       const dataDir = mkdtempSync(join(tmpdir(), 'printgate-bench-'));
       const db = engine === 'sqlite' ? join(dataDir, 'printgate.db') : await freshDatabase(pgUrl!, `bench_${process.pid}_${run}_${kind}`);
       const server = await startServer(db, dataDir);

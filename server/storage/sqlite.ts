@@ -194,11 +194,15 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * Group commit: transactions that queue up while one is running share the next SQLite
-   * transaction, each inside its own SAVEPOINT (so each still commits or rolls back as a
-   * whole), and are acknowledged together after the one COMMIT. Under load this writes a
-   * shared page (the account, the tail of the job log, index pages) once per batch rather
-   * than once per operation; alone, a transaction runs in a batch of one, without delay.
+   * Group commit: transactions requested in the same turn of the event loop (and those
+   * that queue up while a batch runs) share one SQLite transaction, each inside its own
+   * SAVEPOINT (so each still commits or rolls back as a whole), and are acknowledged
+   * together after the one COMMIT. The batch starts on setImmediate, after the poll phase:
+   * an HTTP server reads each request in its own I/O callback and the microtasks run
+   * between them, so starting at once (as a microtask) made every batch a batch of one.
+   * Deferred, the requests read in one poll phase (under load, tens of them) share the
+   * BEGIN and COMMIT and the writes of the shared pages (the tail of the job log, index
+   * pages); alone, a transaction waits only for the rest of the current loop turn.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new PrintgateError('STORAGE_UNAVAILABLE', 'the database is closed'));
@@ -206,10 +210,17 @@ export class SqliteStorage implements Storage {
       this.#batch.push({ fn: fn as (tx: Queryable) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
       if (!this.#batchScheduled) {
         this.#batchScheduled = true;
-        void this.#exclusive(() => this.#runBatch());
+        setImmediate(this.#startBatch);
       }
     });
   }
+
+  readonly #startBatch = (): void => {
+    void this.#exclusive(() => this.#runBatch());
+  };
+
+  /** Batches run and their sizes (for tests and benchmarks). */
+  readonly batchStats = { batches: 0, transactions: 0, largest: 0 };
 
   #batch: Array<{ fn: (tx: Queryable) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
   #batchScheduled = false;
@@ -217,6 +228,12 @@ export class SqliteStorage implements Storage {
   async #runBatch(): Promise<void> {
     const items = this.#batch.splice(0, MAX_BATCH);
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const stats = this.batchStats;
+    stats.batches++;
+    stats.transactions += items.length;
+    if (items.length > stats.largest) stats.largest = items.length;
+    // A batch of one needs no savepoint: its failure rolls back the whole transaction.
+    const alone = items.length === 1;
     try {
       // No transaction is ever open between batches; one still open is what a failure left
       // behind (a ROLLBACK that failed): undo it, or every BEGIN from now on would fail.
@@ -227,22 +244,27 @@ export class SqliteStorage implements Storage {
       this.#inTransaction = true;
       const savepoint = this.#stmt('SAVEPOINT op');
       const release = this.#stmt('RELEASE op');
+      let kept = 0;
       for (const item of items) {
-        savepoint.run();
+        if (!alone) savepoint.run();
         try {
           const value = await item.fn(this.#direct);
-          release.run();
+          if (!alone) release.run();
           outcomes.push({ ok: true, value });
+          kept++;
         } catch (error) {
           // SQLite rolled the whole transaction back by itself (I/O error, full disk): the
           // earlier operations of the batch are gone too; fail the batch with this cause.
           if (!this.#db.isTransaction) throw error;
-          this.#db.exec('ROLLBACK TO op');
-          this.#db.exec('RELEASE op');
+          if (!alone) {
+            this.#db.exec('ROLLBACK TO op');
+            this.#db.exec('RELEASE op');
+          }
           outcomes.push({ ok: false, error });
         }
       }
-      this.#stmt('COMMIT').run();
+      // Nothing to keep (a lone transaction failed, or all of them): roll back.
+      this.#stmt(kept === 0 ? 'ROLLBACK' : 'COMMIT').run();
     } catch (error) {
       // BEGIN, a savepoint or COMMIT failed: nothing of this batch is kept.
       try {
