@@ -1,4 +1,4 @@
-// `node bench/analyze-pdf.ts [--runs N] [--no-gs] [--no-rss]`
+// `node bench/analyze-pdf.ts [--runs N] [--no-gs] [--no-rss] [--verdicts FILE.json]`
 //
 // CPU time and memory of PDF analysis, measured side by side in one run (the machine is
 // shared, so CPU time is compared, not wall time):
@@ -14,16 +14,20 @@
 // PDFs are the Debian manuals bench/analyze.ts gathers (bench/.cache/analyze holds the
 // unpacked .pdf.gz ones; run that bench once first). Generated files go to
 // bench/.cache/pdf (not committed). Figures are medians of --runs runs.
+// --verdicts FILE.json: the CLI's result per manual (pages, colour page numbers, media,
+// method, warnings, recovered) is written to FILE.json when it does not exist, else compared
+// with it, every run, and every difference is listed: the proof that a speed change left
+// every verdict as it was.
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, realpathSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'no-gs': { type: 'boolean', default: false }, 'no-rss': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'no-gs': { type: 'boolean', default: false }, 'no-rss': { type: 'boolean', default: false }, verdicts: { type: 'string' } } });
 const RUNS = Math.max(1, Number(values.runs));
 const CLI = join(ROOT, 'bin', 'printgate.js');
 const GEN = join(ROOT, 'bench', '.cache', 'pdf');
@@ -156,6 +160,23 @@ for (let pass = 0; pass < 2; pass++) {
 }
 console.log(JSON.stringify(out));`;
 
+/** Write the CLI's verdicts to `path`, or compare them with the ones there: the differences. */
+function checkVerdicts(path: string, stdout: string): string[] {
+  const now: Record<string, unknown> = {};
+  for (const line of stdout.trim().split('\n')) {
+    const { file, ...rest } = JSON.parse(line) as { file: string };
+    now[file] = rest;
+  }
+  if (!existsSync(path)) { writeFileSync(path, `${JSON.stringify(now, null, 1)}\n`); return []; }
+  const before = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  const diffs: string[] = [];
+  for (const f of new Set([...Object.keys(before), ...Object.keys(now)])) {
+    if (JSON.stringify(before[f]) !== JSON.stringify(now[f])) diffs.push(`${f}: was ${JSON.stringify(before[f])?.slice(0, 300)}, now ${JSON.stringify(now[f])?.slice(0, 300)}`);
+  }
+  return diffs;
+}
+
+const verdictDiffs: string[][] = [];
 const pdfs = manuals();
 if (pdfs.length === 0) { log('no PDF manuals found (apt-get install r-doc-pdf gnuplot-doc; run bench/analyze.ts once)'); process.exit(1); }
 log(`${pdfs.length} PDFs, ${RUNS} runs each`);
@@ -173,6 +194,7 @@ for (let i = 0; i < RUNS; i++) {
   ({ pages, colour } = o[0]!);
   const c = timed(process.execPath, [CLI, 'analyze', '--json', ...pdfs]);
   cli.push(c.cpu); cliRss.push(c.rssMb);
+  if (values.verdicts) verdictDiffs.push(checkVerdicts(values.verdicts, c.stdout));
 }
 const rate = (cpu: number) => pages / cpu;
 const gsRate = gs.length ? gsPages / median(gs) : NaN;
@@ -189,6 +211,12 @@ for (const [what, xs] of [['engine in one process, first pass (cold)', cold], ['
 }
 out.push('');
 out.push(`Peak RSS of the CLI on the manuals: ${median(cliRss).toFixed(0)} MiB.`);
+if (values.verdicts) {
+  const all = verdictDiffs.flat();
+  out.push('');
+  out.push(`Verdicts against ${values.verdicts} (every file, every run): ${all.length} differences.`);
+  for (const d of new Set(all)) out.push(`  ${d}`);
+}
 if (!values['no-rss']) {
   out.push('');
   out.push('| spool file | MB | pages | colour pages | CPU s | peak RSS MiB |');

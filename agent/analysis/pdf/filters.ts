@@ -6,6 +6,7 @@
 
 import * as zlib from 'node:zlib';
 import { AnalysisError } from '../errors.ts';
+import { Inflater } from './inflate.ts';
 import { dictOf, nameOf, numOf, PdfName, type PdfDict, type PdfObj } from './objects.ts';
 
 export interface Decoded {
@@ -59,7 +60,21 @@ function tooBig(offset: number): never {
   throw new AnalysisError('ANALYSIS_LIMIT', 'decoded stream exceeds the buffer limit', offset);
 }
 
+const inflater = new Inflater();
+
 export function inflate(data: Uint8Array, limit: number, offset: number): Uint8Array {
+  if (inflater.available) {
+    inflater.begin(data);
+    let ok: boolean;
+    try {
+      ok = inflater.more(Infinity, Math.max(1, limit));
+    } catch (e) {
+      if (e instanceof RangeError) tooBig(offset);
+      throw e;
+    }
+    // Corrupt data: the same recovery as below (zlib.inflateSync would have thrown).
+    return ok ? inflater.take() : inflatePartial(data, limit, offset);
+  }
   const opts = { maxOutputLength: Math.max(1, limit), finishFlush: zlib.constants.Z_SYNC_FLUSH };
   try {
     return zlib.inflateSync(data, opts);
