@@ -22,10 +22,13 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pb } from '../shared/protocol/index.ts';
 import { freshDatabase, startCluster, type Cluster } from './pg-cluster.ts';
+import { AgentHttp } from './http-client.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const AGENTS = 64;
+/** Keep-alive connections per simulated agent, at most. */
+const MAX_CONNECTIONS = 4;
 const USERS = 256;
 
 const { values: opts } = parseArgs({
@@ -35,6 +38,7 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '10' },
     rate: { type: 'string', default: '1000' },
     only: { type: 'string', default: 'both' },
+    client: { type: 'string', default: 'lean' },
     'server-flags': { type: 'string', default: '' },
     'pg-url': { type: 'string' },
     'pg-durable': { type: 'boolean', default: false },
@@ -121,37 +125,51 @@ async function admin(port: number, method: string, path: string, body?: unknown)
 
 interface SimAgent {
   readonly name: string;
-  readonly http: http.Agent;
-  readonly headers: Record<string, string>;
+  /** The agent's HTTP side: its own token and its own keep-alive connections. */
+  readonly http: AgentTransport;
   seq: number;
 }
 
-async function setUp(port: number, run: string): Promise<SimAgent[]> {
+interface AgentTransport {
+  post(path: string, body: Uint8Array): Promise<{ status: number; body: Buffer }>;
+  destroy(): void;
+}
+
+/** node:http (`--client node`), kept to compare the lean client against. */
+function nodeTransport(port: number, token: string): AgentTransport {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: MAX_CONNECTIONS });
+  const headers = { 'content-type': 'application/x-protobuf', authorization: `Bearer ${token}` };
+  return {
+    post: (path, body) => request(agent, port, path, headers, Buffer.from(body.buffer, body.byteOffset, body.byteLength)),
+    destroy: () => agent.destroy(),
+  };
+}
+
+async function setUp(port: number): Promise<SimAgent[]> {
   for (let i = 0; i < USERS; i++) await admin(port, 'POST', '/users', { name: `u${i}`, balance: '1000000.00' });
   const agents: SimAgent[] = [];
   for (let i = 0; i < AGENTS; i++) {
     const { name, token } = await admin(port, 'POST', '/agents', { name: `a${i}` });
-    const a: SimAgent = {
-      name,
-      // A few connections per agent, as a real one would use; beyond them requests queue in
-      // the client and that wait counts in their latency.
-      http: new http.Agent({ keepAlive: true, maxSockets: 4 }),
-      headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${token}` },
-      seq: 0,
-    };
+    // A few connections per agent, as a real one would use; beyond them requests queue in
+    // the client and that wait counts in their latency.
+    const a: SimAgent = { name, http: opts.client === 'node' ? nodeTransport(port, token) : new AgentHttp(port, token, MAX_CONNECTIONS), seq: 0 };
     const reg = pb.RegisterRequest.encode({ hostname: `host${i}`, version: 'bench', platform: 'folder', printers: [{ queue: 'q' }] }).finish();
-    const res = await request(a.http, port, '/api/agent/v1/register', a.headers, Buffer.from(reg));
+    const res = await a.http.post('/api/agent/v1/register', reg);
     if (res.status !== 200) throw new Error(`register: ${res.status}`);
+    if (pb.RegisterResponse.decode(res.body).agent !== name) throw new Error('register: another agent answered');
     await admin(port, 'PUT', `/printers/${encodeURIComponent(`${name}/q`)}/cost`, { simple: '0.05' });
     agents.push(a);
   }
-  void run;
   return agents;
 }
 
 interface PairTimes { authorizeMs: number; completeMs: number }
 
-async function pair(port: number, a: SimAgent, user: number): Promise<PairTimes> {
+/** What each pair costs: 3 pages at 0.05 (the printers' price set in setUp), in minor units. */
+const PAIR_COST = 15;
+
+/** One job: authorize (unique key), then complete as printed; every answer decoded and checked. */
+async function pair(a: SimAgent, user: number): Promise<PairTimes> {
   const key = `${a.name}-${a.seq++}`;
   const auth = pb.AuthorizeRequest.encode({
     idempotencyKey: key,
@@ -159,23 +177,25 @@ async function pair(port: number, a: SimAgent, user: number): Promise<PairTimes>
     analysis: { format: 'pdf', pagesKnown: true, pages: 3, colorKnown: true, colorPages: 0, method: 'bench' },
   }).finish();
   const t0 = performance.now();
-  const r1 = await request(a.http, port, '/api/agent/v1/authorize', a.headers, Buffer.from(auth));
+  const r1 = await a.http.post('/api/agent/v1/authorize', auth);
   const t1 = performance.now();
   if (r1.status !== 200) throw new Error(`authorize: ${r1.status} ${pb.ErrorBody.decode(r1.body).message}`);
   const decided = pb.AuthorizeResponse.decode(r1.body);
   if (decided.decision !== pb.Decision.ALLOW) throw new Error(`authorize: ${decided.reasonCode} ${decided.message}`);
+  if (Number(decided.cost) !== PAIR_COST || decided.jobId === '') throw new Error(`authorize: cost ${String(decided.cost)}, job "${decided.jobId}"`);
   const done = pb.CompleteRequest.encode({ idempotencyKey: `${key}-c`, jobId: decided.jobId, outcome: pb.Outcome.PRINTED }).finish();
   const t2 = performance.now();
-  const r2 = await request(a.http, port, '/api/agent/v1/complete', a.headers, Buffer.from(done));
+  const r2 = await a.http.post('/api/agent/v1/complete', done);
   const t3 = performance.now();
   if (r2.status !== 200) throw new Error(`complete: ${r2.status} ${pb.ErrorBody.decode(r2.body).message}`);
+  const settled = pb.CompleteResponse.decode(r2.body);
+  if (settled.jobId !== decided.jobId || Number(settled.cost) !== PAIR_COST) throw new Error(`complete: job "${settled.jobId}" cost ${String(settled.cost)}`);
   return { authorizeMs: t1 - t0, completeMs: t3 - t2 };
 }
 
 /** (1) closed loop: every agent runs pairs back to back; pairs per second, and the
  *  server's CPU milliseconds per pair (a figure that other load on the machine disturbs less). */
 async function throughput(server: Server, agents: SimAgent[], seconds: number): Promise<{ pairsPerSecond: number; serverCpuMsPerPair: number; clientCpuMsPerPair: number }> {
-  const port = server.port;
   let user = 0;
   let count = 0;
   let counting = false;
@@ -186,7 +206,7 @@ async function throughput(server: Server, agents: SimAgent[], seconds: number): 
   let startedAt = 0;
   await Promise.all(agents.map(async (a) => {
     while (performance.now() < endAt) {
-      await pair(port, a, user++ % USERS);
+      await pair(a, user++ % USERS);
       if (!counting && performance.now() >= warmUpUntil) { counting = true; startedAt = performance.now(); count = 0; cpuAtStart = server.cpuSeconds(); clientAtStart = process.cpuUsage(); }
       if (counting) count++;
     }
@@ -206,7 +226,7 @@ function percentile(sorted: number[], p: number): number {
 
 /** (2) open loop at `rate` pairs/s: per-call latency percentiles, after 2 s of warm-up
  *  at the same rate whose latencies are not recorded. */
-async function latency(port: number, agents: SimAgent[], seconds: number, rate: number) {
+async function latency(agents: SimAgent[], seconds: number, rate: number) {
   const auth: number[] = [];
   const complete: number[] = [];
   let user = 0;
@@ -224,7 +244,7 @@ async function latency(port: number, agents: SimAgent[], seconds: number, rate: 
     while (started < due) {
       const a = agents[started % agents.length]!;
       const record = started >= warmUp;
-      const p: Promise<void> = pair(port, a, user++ % USERS).then((t) => {
+      const p: Promise<void> = pair(a, user++ % USERS).then((t) => {
         if (record) { auth.push(t.authorizeMs); complete.push(t.completeMs); }
       });
       const tracked = p.finally(() => inflight.delete(tracked));
@@ -263,7 +283,7 @@ async function benchEngine(engine: 'sqlite' | 'postgres', pgUrl: string | null) 
       const db = engine === 'sqlite' ? join(dataDir, 'printgate.db') : await freshDatabase(pgUrl!, `bench_${process.pid}_${run}_${kind}`);
       const server = await startServer(db, dataDir);
       try {
-        const agents = await setUp(server.port, `${run}`);
+        const agents = await setUp(server.port);
         if (kind === 'throughput') {
           const { pairsPerSecond: pps, serverCpuMsPerPair, clientCpuMsPerPair } = await throughput(server, agents, SECONDS);
           pairsPerSecond.push(pps);
@@ -271,7 +291,7 @@ async function benchEngine(engine: 'sqlite' | 'postgres', pgUrl: string | null) 
           clientCpuPerPair.push(clientCpuMsPerPair);
           if (!opts.json) process.stderr.write(`${engine} run ${run + 1}: ${pps.toFixed(0)} pairs/s, CPU per pair: server ${serverCpuMsPerPair.toFixed(3)} ms, load generator ${clientCpuMsPerPair.toFixed(3)} ms\n`);
         } else {
-          const l = await latency(server.port, agents, SECONDS, RATE);
+          const l = await latency(agents, SECONDS, RATE);
           lat.push(l);
           if (!opts.json) process.stderr.write(`${engine} run ${run + 1}: ${l.achievedRate.toFixed(0)} pairs/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms\n`);
         }
