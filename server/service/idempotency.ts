@@ -84,6 +84,7 @@ export async function adminIdempotent<T>(core: Core, scope: string, key: string,
     const bound = bindToTransaction(core, tx, snapshot);
     const answer = await fn(bound.core);
     await tx.run('UPDATE idempotency SET response = ? WHERE scope = ? AND key = ?', [JSON.stringify(answer ?? null), s, key]);
+    faultPoint('before-admin-commit');
     ran.bound = bound;
     return { answer };
   });
