@@ -40,6 +40,7 @@ class WatchedSource implements Source {
   constructor(base: Source) {
     this.base = base;
     this.size = base.size;
+    this.readIntoSync = base.readIntoSync ? (offset, target) => this.watchedIntoSync(offset, target) : undefined;
   }
   async read(offset: number, length: number): Promise<Uint8Array> {
     const end = offset + Math.max(0, length);
@@ -57,6 +58,15 @@ class WatchedSource implements Source {
     const part = await this.base.read(offset, target.length);
     target.set(part);
     return part.length;
+  }
+  /** Present only when the base source has it (set in the constructor). */
+  readonly readIntoSync: ((offset: number, target: Uint8Array) => number) | undefined;
+  private watchedIntoSync(offset: number, target: Uint8Array): number {
+    const end = offset + target.length;
+    if (offset !== this.lastOffset || end > this.furthest) this.lastProgress = Date.now();
+    this.lastOffset = offset;
+    if (end > this.furthest) this.furthest = Math.min(end, this.size);
+    return this.base.readIntoSync!(offset, target);
   }
   private lastOffset = -1;
   async close(): Promise<void> {}

@@ -3,6 +3,7 @@
 // stream front to back). A Slice is a window onto another source, used after a wrapper
 // such as PJL has been peeled off.
 
+import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 export interface Source {
@@ -15,6 +16,13 @@ export interface Source {
    * and return the count. Lets streaming readers reuse their buffers instead of allocating.
    */
   readInto?(offset: number, target: Uint8Array): Promise<number>;
+  /**
+   * Optional: readInto without a promise, for sources where a read cannot wait on anything
+   * slower than the page cache (a local file, memory). A parser that makes many small reads
+   * (PDF objects) then needs no promise per read; it must still give the event loop a turn
+   * now and then, since a synchronous read blocks it.
+   */
+  readIntoSync?(offset: number, target: Uint8Array): number;
   close(): Promise<void>;
 }
 
@@ -30,7 +38,11 @@ export class BufferSource implements Source {
     return this.bytes.subarray(start, Math.min(this.size, start + Math.max(0, length)));
   }
   async readInto(offset: number, target: Uint8Array): Promise<number> {
-    const part = await this.read(offset, target.length);
+    return this.readIntoSync(offset, target);
+  }
+  readIntoSync(offset: number, target: Uint8Array): number {
+    const start = Math.max(0, Math.min(offset, this.size));
+    const part = this.bytes.subarray(start, Math.min(this.size, start + target.length));
     target.set(part);
     return part.length;
   }
@@ -78,6 +90,18 @@ export class FileSource implements Source {
     }
     return got;
   }
+  readIntoSync(offset: number, target: Uint8Array): number {
+    if (this.closed) throw new Error('read from a closed file');
+    const start = Math.max(0, Math.min(offset, this.size));
+    const n = Math.max(0, Math.min(target.length, this.size - start));
+    let got = 0;
+    while (got < n) {
+      const bytesRead = readSync(this.handle.fd, target, got, n - got, start + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got;
+  }
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -94,6 +118,7 @@ export class SliceSource implements Source {
     this.base = base;
     this.start = Math.max(0, Math.min(start, base.size));
     this.size = Math.max(0, Math.min(length, base.size - this.start));
+    this.readIntoSync = base.readIntoSync ? (offset, target) => this.sliceIntoSync(offset, target) : undefined;
   }
   /** Offset of this slice within the base source, for error messages. */
   get baseOffset(): number {
@@ -110,6 +135,13 @@ export class SliceSource implements Source {
     const part = await this.base.read(this.start + o, n);
     target.set(part);
     return part.length;
+  }
+  /** Present only when the base source has it (set in the constructor). */
+  readonly readIntoSync: ((offset: number, target: Uint8Array) => number) | undefined;
+  private sliceIntoSync(offset: number, target: Uint8Array): number {
+    const o = Math.max(0, Math.min(offset, this.size));
+    const n = Math.max(0, Math.min(target.length, this.size - o));
+    return this.base.readIntoSync!(this.start + o, target.subarray(0, n));
   }
   async close(): Promise<void> {}
 }

@@ -65,6 +65,18 @@ export class PdfDocument {
   }
   private ticks = 31; // so the very first call checks
 
+  /**
+   * A turn of the event loop when the last one was more than 10 ms ago, else undefined
+   * (nothing to await). With a synchronous source nothing else gives one, and the agent
+   * runs analyses in its own process beside its other work (and the engine's timers).
+   */
+  turn(): Promise<void> | undefined {
+    const now = Date.now();
+    if (now - this.lastTurn < 10) return undefined;
+    return new Promise<void>((resolve) => setImmediate(() => { this.lastTurn = Date.now(); resolve(); }));
+  }
+  private lastTurn = Date.now();
+
   warn(msg: string): void {
     if (this.warnings.length < 50 && !this.warnings.includes(msg)) this.warnings.push(msg);
   }

@@ -65,6 +65,8 @@ async function analyzeDocument(source: Source, options: AnalyzeOptions): Promise
         pageDamage = true;
       }
       flags.push(colour);
+      const turn = doc.turn();
+      if (turn) await turn;
     }
   } catch (e) {
     if (canColour || !(e instanceof AnalysisError) || e.code === 'ANALYSIS_LIMIT' || e.code === 'ANALYSIS_ABORTED') throw e;

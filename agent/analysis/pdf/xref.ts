@@ -205,6 +205,7 @@ export async function rebuildXref(doc: PdfDocument): Promise<void> {
   const size = doc.reader.size;
   for (let base = 0; base < size; base += SCAN_CHUNK) {
     doc.budget(base);
+    await doc.turn();
     const chunk = await doc.reader.read(base, SCAN_CHUNK + OVERLAP);
     const end = Math.min(chunk.length, SCAN_CHUNK);
     for (let i = indexOf(chunk, 'obj', 0, end + 3); i >= 0 && i < end; i = indexOf(chunk, 'obj', i + 3, end + 3)) {
