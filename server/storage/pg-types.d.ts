@@ -31,6 +31,10 @@ declare module 'pg' {
     connect(): Promise<PoolClient>;
     end(): Promise<void>;
     on(event: 'error', listener: (err: Error) => void): this;
+    on(event: 'connect', listener: (client: PoolClient) => void): this;
+    readonly totalCount: number;
+    readonly idleCount: number;
+    readonly waitingCount: number;
   }
   export const types: { getTypeParser(oid: number, format?: string): (value: string) => unknown };
   const pg: { Pool: typeof Pool; types: typeof types };

@@ -9,13 +9,17 @@
 // synchronous_commit=on, fsync=on), so it survives kill -9 of our process, of PostgreSQL,
 // and a power loss.
 //
+// Diagnosis: PRINTGATE_PG_TRACE=<ms> logs slow statements, pool waits and event-loop gaps
+// to stderr (pg-trace.ts).
+//
 // Failures: a lost or refused connection, a server shutting down or out of resources
 // reach callers as STORAGE_UNAVAILABLE (503, which agents retry), never as a bare driver
 // error (an "Internal error" 500); see storageError().
 
-import pg, { type Pool } from 'pg';
+import pg, { type Pool, type PoolClient, type QueryResult } from 'pg';
 import { PrintgateError } from '../../shared/errors.ts';
 import { numberPlaceholders, type Dialect, type Params, type Queryable, type Row, type Storage } from './port.ts';
+import { PgTrace } from './pg-trace.ts';
 
 const INT8 = 20, NUMERIC = 1700;
 
@@ -46,6 +50,9 @@ export class PostgresStorage implements Storage {
   readonly dialect: Dialect = { engine: 'postgres', forUpdate: ' FOR UPDATE', listAgg: (e) => `string_agg(CAST(${e} AS TEXT), ',')` };
   readonly #pool: Pool;
   readonly #names = new Map<string, { text: string; name: string }>();
+  readonly #trace: PgTrace | null;
+  /** Statements outside a transaction, each on a connection of its own. */
+  readonly #direct: Queryable = this.#on(null);
   #closed = false;
 
   constructor(options: PostgresOptions) {
@@ -62,6 +69,8 @@ export class PostgresStorage implements Storage {
     });
     // An idle connection that dies must not crash the process; the next query reconnects.
     this.#pool.on('error', () => {});
+    this.#trace = PgTrace.fromEnv(this.#pool);
+    if (this.#trace) this.#pool.on('connect', () => process.stderr.write(`pg-trace\t${Date.now()}\tconnect\n`));
   }
 
   #config(sql: string, params: Params): { text: string; name: string; values: unknown[] } {
@@ -73,26 +82,63 @@ export class PostgresStorage implements Storage {
     return { ...c, values: params as unknown[] };
   }
 
-  #on(client: { query: Pool['query'] }): Queryable {
+  #on(client: PoolClient | null): Queryable {
+    const query = (sql: string, params: Params) => client ? this.#inTransaction(client, sql, params) : this.#statement(sql, params);
     return {
-      all: async <T>(sql: string, params: Params = []) => (await client.query(this.#config(sql, params)).catch(mapped)).rows as T[],
-      get: async <T>(sql: string, params: Params = []) => (await client.query(this.#config(sql, params)).catch(mapped)).rows[0] as T | undefined,
-      run: async (sql: string, params: Params = []) => ({ changes: (await client.query(this.#config(sql, params)).catch(mapped)).rowCount ?? 0 }),
+      all: async <T>(sql: string, params: Params = []) => (await query(sql, params)).rows as T[],
+      get: async <T>(sql: string, params: Params = []) => (await query(sql, params)).rows[0] as T | undefined,
+      run: async (sql: string, params: Params = []) => ({ changes: (await query(sql, params)).rowCount ?? 0 }),
     };
+  }
+
+  /**
+   * One statement outside a transaction, on a connection checked out for it alone. Not
+   * `pool.query`: that discards the connection on ANY error, so every lost race on a unique
+   * key or guard (which the service expects and handles) would close a backend and make a
+   * later call pay for a new one. Here only a failure of the connection itself discards it.
+   */
+  async #statement(sql: string, params: Params): Promise<QueryResult> {
+    const t0 = this.#trace ? performance.now() : 0;
+    const client = await this.#pool.connect().catch(mapped);
+    const t1 = this.#trace ? performance.now() : 0;
+    let broken: Error | undefined;
+    const onError = (err: Error) => { broken = err; };
+    client.on('error', onError);
+    try {
+      const r = await client.query(this.#config(sql, params));
+      this.#trace?.record('stmt', sql, t0, t1, performance.now());
+      return r;
+    } catch (e) {
+      const failure = storageError(e);
+      if (failure !== e) broken ??= e as Error;
+      throw failure;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
+    }
+  }
+
+  async #inTransaction(client: PoolClient, sql: string, params: Params): Promise<QueryResult> {
+    const t0 = this.#trace ? performance.now() : 0;
+    const r = await client.query(this.#config(sql, params)).catch(mapped);
+    this.#trace?.record('stmt', sql, t0, t0, performance.now());
+    return r;
   }
 
   #open(): void {
     if (this.#closed) throw new PrintgateError('STORAGE_UNAVAILABLE', 'the database is closed');
   }
 
-  async all<T = Row>(sql: string, params: Params = []): Promise<T[]> { this.#open(); return this.#on(this.#pool).all<T>(sql, params); }
-  async get<T = Row>(sql: string, params: Params = []): Promise<T | undefined> { this.#open(); return this.#on(this.#pool).get<T>(sql, params); }
-  async run(sql: string, params: Params = []): Promise<{ changes: number }> { this.#open(); return this.#on(this.#pool).run(sql, params); }
+  async all<T = Row>(sql: string, params: Params = []): Promise<T[]> { this.#open(); return this.#direct.all<T>(sql, params); }
+  async get<T = Row>(sql: string, params: Params = []): Promise<T | undefined> { this.#open(); return this.#direct.get<T>(sql, params); }
+  async run(sql: string, params: Params = []): Promise<{ changes: number }> { this.#open(); return this.#direct.run(sql, params); }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.#open();
     for (let attempt = 1; ; attempt++) {
+      const t0 = performance.now();
       const client = await this.#pool.connect().catch(mapped);
+      const t1 = performance.now();
       let broken: Error | undefined;
       // The pool listens for errors only on idle connections: one that dies while we hold
       // it (server restart, backend killed) would emit an unhandled 'error' and crash the
@@ -103,6 +149,7 @@ export class PostgresStorage implements Storage {
         await client.query('BEGIN');
         const result = await fn(this.#on(client));
         await client.query('COMMIT');
+        this.#trace?.record('tx', 'transaction', t0, t1, performance.now());
         return result;
       } catch (e) {
         try {
@@ -151,6 +198,7 @@ export class PostgresStorage implements Storage {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#trace?.close();
     await this.#pool.end();
   }
 }
