@@ -4,7 +4,9 @@
 // the same database, apply once and all get the same answer; a different request under a
 // used key is IDEMPOTENCY_MISMATCH (409); a refused request stores nothing, so a corrected
 // retry under the same key runs; changes to cached objects (groups, printers, agents) are
-// visible at once after an idempotent change; housekeeping purges old answers.
+// visible at once after an idempotent change; the stored rows give away neither the key,
+// nor the answer (a new agent's token), nor a PIN in the request; housekeeping purges old
+// answers.
 
 import t from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
@@ -16,6 +18,7 @@ import { buildApp } from '../../../server/http/app.ts';
 import { hashToken } from '../../../server/http/token-hash.ts';
 import { housekeeping } from '../../../server/service/housekeeping.ts';
 import { IDEMPOTENCY_RETENTION_MS } from '../../../server/service/idempotency.ts';
+import { keySeal } from '../../../server/service/idempotency-seal.ts';
 import type { Storage } from '../../../server/storage/port.ts';
 import { pb } from '../../../shared/protocol/index.ts';
 
@@ -26,7 +29,7 @@ function storage(h: Harness): Storage {
 }
 
 async function answers(h: Harness, k: string): Promise<number> {
-  const r = await storage(h).get<{ n: number }>("SELECT COUNT(*) AS n FROM idempotency WHERE key = ?", [k]);
+  const r = await storage(h).get<{ n: number }>('SELECT COUNT(*) AS n FROM idempotency WHERE key = ?', [keySeal('admin:admin', k).id]);
   return Number(r?.n ?? 0);
 }
 
@@ -185,6 +188,30 @@ forEachEngine(t, 'concurrent first attempts with one key apply once and agree', 
   t.equal(new Set(ok.map((r) => r.body)).size, 1, 'the accepted ones agree');
   for (const r of mixed.filter((r) => r.statusCode !== 200)) t.equal(r.json().code, 'IDEMPOTENCY_MISMATCH');
   t.ok((await h.service.checkLedger()).ok, 'every balance equals its ledger');
+});
+
+forEachEngine(t, 'stored rows hold no secret: not the key, the answer or the request', async (t, ctx) => {
+  const h = await harness(t, { db: ctx.db });
+  const agent = await h.admin('POST', '/agents', { name: 'ps9' }, key('agent-key-7f3a'));
+  const token = agent.json().token as string;
+  t.match(token, /^pga_/);
+  const shared = await h.admin('POST', '/shared-accounts', { name: 'lab', pin: '4821' }, key('lab-key-91c2'));
+  t.equal(shared.statusCode, 201);
+  const rows = await storage(h).all<Record<string, unknown>>('SELECT scope, key, request_hash, response FROM idempotency');
+  t.equal(rows.length, 2);
+  const dump = JSON.stringify(rows);
+  for (const secret of [token, 'agent-key-7f3a', 'lab-key-91c2', 'ps9', '"lab"']) t.notOk(dump.includes(secret), `no ${secret} at rest`);
+  // The fingerprint is keyed: the plain SHA-256 of the request (guessable with the PIN's 10,000 values) is not there.
+  const { requestHash } = await import('../../../server/service/util.ts');
+  const plain = requestHash({ method: 'POST', url: '/api/admin/v1/shared-accounts', body: { name: 'lab', pin: '4821' } });
+  t.notOk(dump.includes(plain));
+  // With the key, the retry still gets the answer, token included.
+  t.same((await h.admin('POST', '/agents', { name: 'ps9' }, key('agent-key-7f3a'))).json(), agent.json());
+  // A tampered answer is refused, not served.
+  await storage(h).run("UPDATE idempotency SET response = 'v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE key = ?", [keySeal('admin:admin', 'agent-key-7f3a').id]);
+  const tampered = await h.admin('POST', '/agents', { name: 'ps9' }, key('agent-key-7f3a'));
+  t.equal(tampered.statusCode, 500);
+  t.equal(tampered.json().code, 'INTERNAL');
 });
 
 forEachEngine(t, 'housekeeping purges answers past retention; a later retry runs anew', async (t, ctx) => {
