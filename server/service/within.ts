@@ -3,8 +3,9 @@
 // Idempotency-Key stores its answer in the same transaction as the operation's effects,
 // see idempotency.ts). Within the bound core:
 // - `db` is the transaction: reads see its own uncommitted writes, and the operation's own
-//   `db.transaction(fn)` calls nest in it as SAVEPOINTs (a nested failure is undone alone,
-//   exactly as a failed transaction would be; nothing commits before the outer COMMIT).
+//   `db.transaction(fn)` calls nest in it as SAVEPOINTs, one at a time (a nested failure
+//   is undone alone, exactly as a failed transaction would be; nothing commits before the
+//   outer COMMIT).
 //   Nothing may reach the process's real storage while the transaction is open: on SQLite
 //   that call would queue behind the very transaction waiting for it.
 // - `caches` start from the process snapshot taken before the transaction opened; once the
@@ -25,7 +26,8 @@ class TransactionStorage implements Storage {
   readonly dialect: Dialect;
   readonly #outer: Storage;
   readonly #tx: Queryable;
-  #depth = 0;
+  /** Nested transactions run one after another, as the engines run transactions. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(outer: Storage, tx: Queryable) {
     this.dialect = outer.dialect;
@@ -37,21 +39,23 @@ class TransactionStorage implements Storage {
   get<T = Row>(sql: string, params?: Params): Promise<T | undefined> { return this.#tx.get<T>(sql, params); }
   run(sql: string, params?: Params): Promise<{ changes: number }> { return this.#tx.run(sql, params); }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    // Savepoint names are a stack on both engines; the depth keeps them readable.
-    const name = `nested_${++this.#depth}`;
-    await this.#tx.run(`SAVEPOINT ${name}`);
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => this.#savepoint(fn));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #savepoint<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    await this.#tx.run('SAVEPOINT nested');
     try {
       const result = await fn(this.#tx);
-      await this.#tx.run(`RELEASE SAVEPOINT ${name}`);
+      await this.#tx.run('RELEASE SAVEPOINT nested');
       return result;
     } catch (error) {
       // PostgreSQL: this also clears the "transaction is aborted" state a failed statement left.
-      await this.#tx.run(`ROLLBACK TO SAVEPOINT ${name}`);
-      await this.#tx.run(`RELEASE SAVEPOINT ${name}`);
+      await this.#tx.run('ROLLBACK TO SAVEPOINT nested');
+      await this.#tx.run('RELEASE SAVEPOINT nested');
       throw error;
-    } finally {
-      this.#depth--;
     }
   }
 

@@ -42,6 +42,15 @@ forEachEngine(t, 'an operation runs inside the caller\'s transaction', async (t,
       await n.run("INSERT INTO user_groups (name, billing_mode, restrictions, created_at) VALUES ('undone', NULL, '{}', 0)");
       await n.run("INSERT INTO user_groups (name, billing_mode, restrictions, created_at) VALUES ('kept', NULL, '{}', 0)"); // unique violation
     }), 'the nested failure reaches the caller');
+    // Nested transactions started together run one after the other: one failing does not
+    // undo the other's writes.
+    const insert = (n: { run: typeof inner.db.run }, name: string) => n.run("INSERT INTO user_groups (name, billing_mode, restrictions, created_at) VALUES (?, NULL, '{}', 0)", [name]);
+    const both = await Promise.allSettled([
+      inner.db.transaction(async (n) => { await insert(n, 'slow-1'); await new Promise((r) => setTimeout(r, 20)); await insert(n, 'slow-2'); }),
+      inner.db.transaction(async (n) => { await insert(n, 'failing'); throw new Error('refused'); }),
+    ]);
+    t.same(both.map((b) => b.status), ['fulfilled', 'rejected']);
+    t.equal((await inner.db.run("DELETE FROM user_groups WHERE name IN ('slow-1', 'slow-2', 'failing')")).changes, 2, 'both writes of the one that succeeded, none of the other');
     // The outer transaction is still usable (PostgreSQL: the savepoint cleared the abort).
     const rows = await inner.db.all<{ name: string }>('SELECT name FROM user_groups ORDER BY name');
     t.same(rows.map((r) => r.name), ['before', 'kept'], 'own writes visible, the failed nested ones gone');
