@@ -77,10 +77,22 @@ export function requestHash(value: unknown): string {
 
 // Built by concatenation, without the intermediate arrays of entries/map/join: it runs on
 // every authorize and complete. Keys sort by UTF-16 code units (Array#sort's default order,
-// the same as comparing with <), and undefined members are left out.
+// the same as comparing with <), and undefined members are left out. Scalars skip
+// JSON.stringify where its answer is known (a finite number prints as String() does), and
+// each key's quoted form is remembered (the agent API's inputs have a few dozen names).
+// The output must never change: stored request hashes are compared with it on retries.
+const quotedKeys = new Map<string, string>();
+
 function canonicalJson(value: unknown): string {
-  if (value === undefined) return 'null';
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  switch (typeof value) {
+    case 'string': return JSON.stringify(value);
+    case 'number': return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean': return value ? 'true' : 'false';
+    case 'undefined': return 'null';
+    case 'object': break;
+    default: return JSON.stringify(value) ?? 'null';
+  }
+  if (value === null) return 'null';
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + canonicalJson(value[i]);
@@ -93,7 +105,12 @@ function canonicalJson(value: unknown): string {
   for (const k of keys) {
     const v = record[k];
     if (v === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(v);
+    let q = quotedKeys.get(k);
+    if (q === undefined) {
+      q = `${JSON.stringify(k)}:`;
+      if (quotedKeys.size < 1000) quotedKeys.set(k, q);
+    }
+    out += (first ? q : `,${q}`) + canonicalJson(v);
     first = false;
   }
   return out + '}';
