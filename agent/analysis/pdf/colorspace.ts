@@ -43,6 +43,17 @@ export function isColour(cs: ColorSpace, c: ArrayLike<number>): boolean {
 
 const c01 = (v: number | undefined): number => (v === undefined || !Number.isFinite(v) ? 0 : v < 0 ? 0 : v > 1 ? 1 : v);
 
+/** isColour(RGB, c) without the intermediate array (rg/RG are the commonest colour operators). */
+export function rgbIsColour(c: Float64Array): boolean {
+  return chromaOf(c01(c[0]), c01(c[1]), c01(c[2])) > CHROMA_LIMIT;
+}
+
+/** isColour(CMYK, c) without the intermediate array. */
+export function cmykIsColour(c: Float64Array): boolean {
+  const k = c01(c[3]);
+  return chromaOf(1 - Math.min(1, c01(c[0]) + k), 1 - Math.min(1, c01(c[1]) + k), 1 - Math.min(1, c01(c[2]) + k)) > CHROMA_LIMIT;
+}
+
 export const GRAY: ColorSpace = { kind: 'gray', n: 1, neutral: true, initial: [0], toRgb: (c) => { const v = c01(c[0]); return [v, v, v]; } };
 export const RGB: ColorSpace = { kind: 'rgb', n: 3, neutral: false, initial: [0, 0, 0], toRgb: (c) => [c01(c[0]), c01(c[1]), c01(c[2])] };
 export const CMYK: ColorSpace = {

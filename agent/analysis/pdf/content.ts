@@ -6,33 +6,19 @@
 // depth and cycle guard; their verdicts are cached per object and inherited colour state.
 
 import { AnalysisError } from '../errors.ts';
-import { CMYK, GRAY, isColour, loadColorSpace, PATTERN, RGB, type ColorSpace } from './colorspace.ts';
+import { isColour, loadColorSpace, PATTERN, RGB, type ColorSpace } from './colorspace.ts';
 import type { PdfDocument } from './document.ts';
+import { COLOUR, END, FEED_DAMAGED, Frame, GState, OP, operands, step, type Known } from './frame.ts';
 import { imageIsColour } from './images.ts';
+import { Inflater } from './inflate.ts';
 import { indexOf, isWhite, Lexer } from './lexer.ts';
-import { ContentScanner, op } from './scanner.ts';
+import { ContentScanner } from './scanner.ts';
 import { dictOf, nameOf, numOf, PdfDict, PdfName, PdfOp, PdfRef, PdfStream, type PdfObj } from './objects.ts';
 import type { OptionalContent } from './optional.ts';
 import { shadingIsColour } from './shading.ts';
 
-interface GState {
-  fillCS: ColorSpace;
-  strokeCS: ColorSpace;
-  /** Whether the current fill / stroke colour is non-neutral. */
-  fill: boolean;
-  stroke: boolean;
-  /** Text render mode (3 and 7 paint nothing). */
-  tr: number;
-  /** The font resource name selected by Tf (for Type 3 fonts, whose glyphs may colour). */
-  font: string | undefined;
-}
-
 const MAX_DEPTH = 12;
 const DAMAGE = new Set(['ANALYSIS_MALFORMED', 'ANALYSIS_TRUNCATED', 'ANALYSIS_UNSUPPORTED']);
-
-function initialState(): GState {
-  return { fillCS: GRAY, strokeCS: GRAY, fill: false, stroke: false, tr: 0, font: undefined };
-}
 
 export class ColourAnalyser {
   private readonly doc: PdfDocument;
@@ -49,6 +35,8 @@ export class ColourAnalyser {
   private readonly pageFonts = new WeakMap<PdfDict, Map<string, boolean>>();
 
   private readonly oc: OptionalContent | undefined;
+  /** Inflates page content as it is read (forms and glyphs are decoded whole). */
+  private readonly pageInflater = new Inflater();
 
   constructor(doc: PdfDocument, oc?: OptionalContent) {
     this.doc = doc;
@@ -65,21 +53,11 @@ export class ColourAnalyser {
   /** Does this page (contents and printing annotations) put colour on paper? */
   async pageHasColour(page: PdfDict, resources: PdfObj | undefined, contents: PdfStream[]): Promise<boolean> {
     this.damaged = undefined;
-    const res = dictOf(await this.doc.resolve(resources));
+    const r = this.doc.resolve(resources);
+    const res = dictOf(r instanceof Promise ? await r : r);
     if (contents.length > 0) {
       try {
-        // The streams of a Contents array form one content stream (an operator may even be
-        // split across two of them), so they are decoded and joined.
-        const parts: Uint8Array[] = [];
-        let total = 0;
-        for (const s of contents) {
-          const d = await this.content(s);
-          total += d.length + 1;
-          if (total > this.doc.limits.maxBufferBytes) throw new AnalysisError('ANALYSIS_LIMIT', 'page content larger than the buffer limit', s.start);
-          parts.push(d);
-        }
-        const data = parts.length === 1 ? parts[0]! : joinWithSpace(parts);
-        if (await this.run(data, contents[0]!.start, res, initialState(), 0)) return true;
+        if (await this.pageContent(contents, res)) return true;
       } catch (e) {
         // Damage inside the content: nothing painted before it was colour (the walk stops
         // at the first colour), so the page is decided on what could be read.
@@ -88,6 +66,34 @@ export class ColourAnalyser {
       }
     }
     return this.annotationsHaveColour(page);
+  }
+
+  private async pageContent(contents: PdfStream[], res: PdfDict | undefined): Promise<boolean> {
+    // One Flate stream that can be read at once (the usual page): inflated as the
+    // interpreter reads it, so a page whose colour shows early is not inflated to its end.
+    const raw = contents.length === 1 ? this.doc.plainFlateNow(contents[0]!) : undefined;
+    if (raw !== undefined && this.pageInflater.available) {
+      const s = contents[0]!;
+      this.pageInflater.begin(raw);
+      try {
+        return await this.run(this.pageInflater.view(), s.start, res, GState.initial(), 0, { inflater: this.pageInflater, limit: this.doc.limits.maxBufferBytes - 1, offset: s.start });
+      } catch (e) {
+        // Damaged data: read the page again the way that recovers what it can (below).
+        if (e !== FEED_DAMAGED) throw e;
+      }
+    }
+    // The streams of a Contents array form one content stream (an operator may even be
+    // split across two of them), so they are decoded and joined.
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (const s of contents) {
+      const d = await this.content(s);
+      total += d.length + 1;
+      if (total > this.doc.limits.maxBufferBytes) throw new AnalysisError('ANALYSIS_LIMIT', 'page content larger than the buffer limit', s.start);
+      parts.push(d);
+    }
+    const data = parts.length === 1 ? parts[0]! : joinWithSpace(parts);
+    return this.run(data, contents[0]!.start, res, GState.initial(), 0);
   }
 
   private async content(s: PdfStream): Promise<Uint8Array> {
@@ -114,7 +120,7 @@ export class ColourAnalyser {
         n = state ? await this.doc.resolve(n.get(state)) : undefined;
       }
       if (!(n instanceof PdfStream)) continue;
-      if (await this.form(n, undefined, initialState(), 0)) return true;
+      if (await this.form(n, undefined, GState.initial(), 0)) return true;
     }
     return false;
   }
@@ -132,7 +138,7 @@ export class ColourAnalyser {
     try {
       const res = dictOf(await this.doc.resolve(s.dict.get('Resources'))) ?? parentRes;
       const data = await this.content(s);
-      const verdict = await this.run(data, s.start, res, { ...gs }, depth + 1);
+      const verdict = await this.run(data, s.start, res, gs.copy(), depth + 1);
       if (s.num >= 0) this.formCache.set(key, verdict);
       return verdict;
     } finally {
@@ -147,17 +153,13 @@ export class ColourAnalyser {
     return { ref: raw instanceof PdfRef ? raw : undefined, obj: await this.doc.resolve(raw) };
   }
 
-  /** The content interpreter proper. Returns true as soon as colour is painted. */
-  private async run(data: Uint8Array, base: number, res: PdfDict | undefined, start: GState, depth: number): Promise<boolean> {
-    const doc = this.doc;
+  /**
+   * The content interpreter proper. Returns true as soon as colour is painted. The
+   * operators that need nothing from the document run in `step` (frame.ts); this loop
+   * completes the others.
+   */
+  private async run(data: Uint8Array, base: number, res: PdfDict | undefined, start: GState, depth: number, feed?: Frame['feed']): Promise<boolean> {
     const sc = (this.scanners[depth] ??= new ContentScanner(data, base)).use(data, base);
-    const v = sc.nums;
-    let gs = start;
-    const saved: GState[] = [];
-    let count = 0;
-    // Marked content: one entry per open BDC/BMC, true when it opened a hidden layer.
-    const marked: boolean[] = [];
-    let hidden = 0;
     // Type 3 verdicts by font name: shared by the pages that share a resource dictionary
     // (page level only, where the depth limit cannot differ), else per content stream.
     let fonts: Map<string, boolean> | undefined;
@@ -165,105 +167,77 @@ export class ColourAnalyser {
       fonts = this.pageFonts.get(res);
       if (!fonts) { fonts = new Map(); this.pageFonts.set(res, fonts); }
     }
+    const f = new Frame(sc, base, start, fonts, feed);
+    const known = this.known(res);
     for (;;) {
-      const before = sc.pos;
-      const code = sc.next();
-      if (code === 0) return false;
-      if (sc.pos === before) throw new AnalysisError('ANALYSIS_STALLED', 'content scanner made no progress', base + sc.pos);
-      if ((++count & 0x3fff) === 0) doc.budget(base + sc.pos);
-      switch (code) {
-        // --- painting ---
-        case OP.f: case OP.F: case OP.fs:
-          if (gs.fill && hidden === 0) return true;
-          break;
-        case OP.S: case OP.s:
-          if (gs.stroke && hidden === 0) return true;
-          break;
-        case OP.B: case OP.Bs: case OP.b: case OP.bs:
-          if ((gs.fill || gs.stroke) && hidden === 0) return true;
-          break;
-        case OP.Tj: case OP.TJ: case OP.quote: case OP.dquote: {
-          const m = gs.tr;
-          if (m !== 3 && m !== 7 && hidden === 0) {
-            const fills = m === 0 || m === 2 || m === 4 || m === 6;
-            const strokes = m === 1 || m === 2 || m === 5 || m === 6;
-            if ((fills && gs.fill) || (strokes && gs.stroke)) return true;
-            if (gs.font !== undefined) {
-              // One lookup per font name and content stream: text shows are the hot path.
-              let t3 = (fonts ??= new Map()).get(gs.font);
-              if (t3 === undefined) { t3 = await this.type3(res, gs.font, depth); fonts.set(gs.font, t3); }
-              if (t3) return true;
-            }
-          }
-          break;
-        }
-        case OP.Tf: gs.font = sc.name(); break;
-        case OP.Tr: gs.tr = sc.count > 0 ? v[0]! : 0; break;
-        // --- graphics state stack ---
-        case OP.q:
-          if (saved.length < 256) saved.push({ ...gs });
-          break;
-        case OP.Q:
-          if (saved.length > 0) gs = saved.pop()!;
-          break;
-        // --- colour ---
-        case OP.g: gs.fillCS = GRAY; gs.fill = false; break;
-        case OP.G: gs.strokeCS = GRAY; gs.stroke = false; break;
-        case OP.rg: gs.fillCS = RGB; gs.fill = isColour(RGB, operands(sc, 3)); break;
-        case OP.RG: gs.strokeCS = RGB; gs.stroke = isColour(RGB, operands(sc, 3)); break;
-        case OP.k: gs.fillCS = CMYK; gs.fill = isColour(CMYK, operands(sc, 4)); break;
-        case OP.K: gs.strokeCS = CMYK; gs.stroke = isColour(CMYK, operands(sc, 4)); break;
-        case OP.cs: case OP.CS: {
-          const cs = await this.space(nameObj(sc), res);
-          const colour = cs.kind === 'pattern' ? false : isColour(cs, cs.initial);
-          if (code === OP.cs) { gs.fillCS = cs; gs.fill = colour; } else { gs.strokeCS = cs; gs.stroke = colour; }
-          break;
-        }
-        case OP.sc: case OP.scn: case OP.SC: case OP.SCN: {
-          const fill = code === OP.sc || code === OP.scn;
-          const cs = fill ? gs.fillCS : gs.strokeCS;
-          let colour: boolean;
-          if (cs.kind === 'pattern') colour = await this.patternColour(sc, cs, res, depth);
-          else colour = isColour(cs, operands(sc, cs.n));
-          if (fill) gs.fill = colour; else gs.stroke = colour;
-          break;
-        }
-        // --- shadings, XObjects, inline images ---
-        // --- optional content ---
-        case OP.BDC: {
-          let off = false;
-          if (this.oc && sc.firstNameIs('OC')) {
-            const { ref, obj } = await this.resource(res, 'Properties', nameObj(sc));
-            off = await this.oc.isHidden(ref ?? obj);
-          }
-          if (marked.length < 1024) { marked.push(off); if (off) hidden++; }
-          break;
-        }
-        case OP.BMC: if (marked.length < 1024) marked.push(false); break;
-        case OP.EMC: if (marked.pop()) hidden--; break;
-        case OP.sh: {
-          if (hidden > 0) break;
-          const { ref, obj } = await this.resource(res, 'Shading', nameObj(sc));
-          if (obj !== undefined && await this.shading(ref, obj, res)) return true;
-          break;
-        }
-        case OP.Do: {
-          if (hidden > 0) break;
-          const { ref, obj } = await this.resource(res, 'XObject', nameObj(sc));
-          if (obj instanceof PdfStream && await this.xobject(ref, obj, res, gs, depth)) return true;
-          break;
-        }
-        case OP.BI: {
-          const lx = new Lexer(data, base, true);
-          lx.pos = sc.pos;
-          const colour = await this.inlineImage(lx, res, gs);
-          sc.pos = Math.max(sc.pos + 1, lx.pos);
-          if (colour && hidden === 0) return true;
-          break;
-        }
-        default: break;
-      }
+      const code = step(f, known);
+      if (code === END) return false;
+      if (code === COLOUR) return true;
+      if (await this.slow(code, f, res, depth)) return true;
       sc.reset();
+    }
+  }
+
+  /** What `step` may know without waiting, for one resource dictionary. */
+  private known(res: PdfDict | undefined): Known {
+    const table = res ? this.spaces.get(res) : undefined;
+    const doc = this.doc;
+    return {
+      space: (name) => (table ?? (res ? this.spaces.get(res) : undefined))?.get(name),
+      layers: this.oc !== undefined,
+      budget: (offset) => doc.budget(offset),
+    };
+  }
+
+  /** Complete an operator `step` handed back; true when it painted colour. */
+  private async slow(code: number, f: Frame, res: PdfDict | undefined, depth: number): Promise<boolean> {
+    const sc = f.sc;
+    const gs = f.gs;
+    switch (code) {
+      case OP.Tj: case OP.TJ: case OP.quote: case OP.dquote: {
+        // A font not yet checked for Type 3 glyphs that colour by themselves.
+        const font = gs.font!;
+        const t3 = await this.type3(res, font, depth);
+        (f.fonts ??= new Map()).set(font, t3);
+        return t3;
+      }
+      case OP.cs: case OP.CS: {
+        const cs = await this.space(nameObj(sc), res);
+        const colour = cs.kind === 'pattern' ? false : isColour(cs, cs.initial);
+        if (code === OP.cs) { gs.fillCS = cs; gs.fill = colour; } else { gs.strokeCS = cs; gs.stroke = colour; }
+        return false;
+      }
+      case OP.sc: case OP.scn: case OP.SC: case OP.SCN: {
+        // A pattern colour space (step decides the others).
+        const fill = code === OP.sc || code === OP.scn;
+        const colour = await this.patternColour(sc, fill ? gs.fillCS : gs.strokeCS, res, depth);
+        if (fill) gs.fill = colour; else gs.stroke = colour;
+        return false;
+      }
+      case OP.BDC: {
+        const { ref, obj } = await this.resource(res, 'Properties', nameObj(sc));
+        const off = await this.oc!.isHidden(ref ?? obj);
+        if (f.marked.length < 1024) { f.marked.push(off); if (off) f.hidden++; }
+        return false;
+      }
+      case OP.sh: {
+        const { ref, obj } = await this.resource(res, 'Shading', nameObj(sc));
+        return obj !== undefined && await this.shading(ref, obj, res);
+      }
+      case OP.Do: {
+        const { ref, obj } = await this.resource(res, 'XObject', nameObj(sc));
+        return obj instanceof PdfStream && await this.xobject(ref, obj, res, gs, depth);
+      }
+      case OP.BI: {
+        f.fill();
+        const lx = new Lexer(sc.buf, f.base, true);
+        lx.pos = sc.pos;
+        const colour = await this.inlineImage(lx, res, gs);
+        sc.pos = Math.max(sc.pos + 1, lx.pos);
+        return colour && f.hidden === 0;
+      }
+      default:
+        return false;
     }
   }
 
@@ -290,7 +264,7 @@ export class ColourAnalyser {
         let code = first.next();
         while (code !== 0 && code !== OP.d0 && code !== OP.d1) { first.reset(); code = first.next(); }
         if (code !== OP.d0) continue;
-        if (await this.run(data, g.start, fontRes, initialState(), depth + 1)) { verdict = true; break; }
+        if (await this.run(data, g.start, fontRes, GState.initial(), depth + 1)) { verdict = true; break; }
       }
     }
     if (ref) this.fontCache.set(ref.num, verdict);
@@ -333,7 +307,7 @@ export class ColourAnalyser {
       const under = cs.base ?? PATTERN;
       return under.kind !== 'pattern' && isColour(under, operands(sc, under.n));
     }
-    return this.form(obj, res, initialState(), depth);
+    return this.form(obj, res, GState.initial(), depth);
   }
 
   private async shading(ref: PdfRef | undefined, obj: PdfObj | undefined, res: PdfDict | undefined): Promise<boolean> {
@@ -404,24 +378,10 @@ const INLINE_VALUES: Record<string, string> = {
   RL: 'RunLengthDecode', CCF: 'CCITTFaxDecode', DCT: 'DCTDecode',
 };
 
-/** The first n numeric operands (missing ones read as 0). */
-function operands(sc: ContentScanner, n: number): Float64Array {
-  for (let i = sc.count; i < n && i < sc.nums.length; i++) sc.nums[i] = 0;
-  return sc.nums;
-}
-
 function nameObj(sc: ContentScanner): PdfName | undefined {
   const n = sc.name();
   return n === undefined ? undefined : PdfName.of(n);
 }
-
-const OP = {
-  f: op('f'), F: op('F'), fs: op('f*'), S: op('S'), s: op('s'), B: op('B'), Bs: op('B*'), b: op('b'), bs: op('b*'),
-  Tj: op('Tj'), TJ: op('TJ'), quote: op("'"), dquote: op('"'), Tr: op('Tr'), q: op('q'), Q: op('Q'),
-  g: op('g'), G: op('G'), rg: op('rg'), RG: op('RG'), k: op('k'), K: op('K'), cs: op('cs'), CS: op('CS'),
-  sc: op('sc'), scn: op('scn'), SC: op('SC'), SCN: op('SCN'), sh: op('sh'), Do: op('Do'), BI: op('BI'), BDC: op('BDC'), BMC: op('BMC'), EMC: op('EMC'),
-  Tf: op('Tf'), d0: op('d0'), d1: op('d1'),
-} as const;
 
 function joinWithSpace(parts: Uint8Array[]): Uint8Array {
   const total = parts.reduce((a, p) => a + p.length + 1, 0);

@@ -10,7 +10,7 @@ import { BlockReader } from './blocks.ts';
 import { openStandard, type Decryptor } from './crypto.ts';
 import { decodeFilters, type Decoded } from './filters.ts';
 import { indexOf, isWhite, Lexer, Underflow } from './lexer.ts';
-import { arrayOf, dictOf, isName, nameOf, numOf, PdfDict, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
+import { arrayOf, dictOf, isName, nameOf, numOf, PdfDict, PdfName, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
 import { readXrefChain, rebuildXref } from './xref.ts';
 import { XrefTable } from './xreftable.ts';
 
@@ -394,6 +394,24 @@ export class PdfDocument {
     if (raw instanceof Promise) return this.streamData(s);
     this.budget(s.start);
     return decodeFilters(raw, d, this.limits.maxBufferBytes, s.start);
+  }
+
+  /**
+   * The stored bytes of a stream whose only filter is /FlateDecode without parameters,
+   * when they can be had at once (the conditions of streamDataNow); else undefined. For
+   * content inflated as it is read.
+   */
+  plainFlateNow(s: PdfStream): Uint8Array | undefined {
+    const d = s.dict;
+    const f = d.get('Filter');
+    if (this.encrypted || s.length > this.limits.maxBufferBytes || !(f instanceof PdfName) || f.name !== 'FlateDecode' ||
+        d.get('DecodeParms') !== undefined || d.get('DP') !== undefined || d.get('Length') instanceof PdfRef) {
+      return undefined;
+    }
+    const raw = this.reader.read(s.start, s.length);
+    if (raw instanceof Promise) return undefined;
+    this.budget(s.start);
+    return raw;
   }
 
   /** The stream's bytes as stored (decrypted), with its filter entries resolved. */

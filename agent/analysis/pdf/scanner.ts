@@ -38,6 +38,12 @@ export class ContentScanner {
   firstNameEnd = -1;
   /** Start of the current operator keyword, for error messages. */
   opStart = 0;
+  /**
+   * Whether buf holds the whole content. When false (content inflated as it is read), a
+   * keyword that reaches the end of buf may continue beyond it: next() returns 0 there,
+   * like at the end, and the caller resumes after the last operator with more data.
+   */
+  final = true;
   private readonly names = new Map<number, string>();
 
   constructor(buf: Uint8Array, base: number) {
@@ -51,6 +57,7 @@ export class ContentScanner {
     this.base = base;
     this.pos = 0;
     this.opStart = 0;
+    this.final = true;
     this.reset();
     return this;
   }
@@ -122,6 +129,7 @@ export class ContentScanner {
         if (e - p < 3) code |= b[e]! << (8 * (e - p));
         e++;
       }
+      if (e >= n && !this.final) { this.pos = e; return 0; }
       this.opStart = p;
       this.pos = e;
       return ((e - p) << 24) | code;

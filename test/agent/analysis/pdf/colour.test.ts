@@ -251,3 +251,23 @@ t.test('a big content stream: strings, arrays, dictionaries and comments never c
   const r = await pdfParser.analyze(new BufferSource(w.build()), { limits: DEFAULT_LIMITS });
   t.same(r.colorPageNumbers, [1]);
 });
+
+t.test('page content inflated as it is read: operators cut at every piece boundary', async (t) => {
+  // The page's content is inflated in pieces (8 KiB, then doubling): an operator or its
+  // operands cut at the end of a piece must be read whole once the next piece arrives.
+  const pad = (n: number) => {
+    let s = '';
+    while (s.length + 4 <= n) s += '0 g\n';
+    return s + ' '.repeat(n - s.length);
+  };
+  for (const edge of [8192, 16384, 32768]) {
+    for (let shift = -24; shift <= 4; shift++) {
+      const colour = `${pad(edge + shift)}0.9 0.1 0.1 rg 0 0 5 5 re f\n`;
+      const gray = `${pad(edge + shift)}0.5 0.5 0.5 rg 0 0 5 5 re f 1 0 0 rg\n${pad(100)}`;
+      t.equal(await isColour(colour), true, `colour, cut ${shift} from ${edge}`);
+      t.equal(await isColour(gray), false, `gray, cut ${shift} from ${edge}`);
+    }
+  }
+  t.equal(await isColour(`${pad(50_000)}BT /F1 12 Tf (a) Tj ET 1 0 0 rg${BOX}`), true, 'colour after 50 KB of gray');
+  t.equal(await isColour(`${pad(50_000)}BI /W 1 /H 1 /CS /RGB /BPC 8 ID \xff\x00\x00 EI\n${pad(20_000)}`), true, 'inline image read whole');
+});
