@@ -26,6 +26,7 @@ const ACCOUNT_COLUMNS_A = `a.id AS account_id, a.kind, a.user_id, a.name AS acco
 import type { AgentAuth } from './agents.ts';
 import type { GroupRow, PrinterRow, Snapshot } from './cache.ts';
 import type { Core } from './core.ts';
+import { checkedReserveAndInsertSql, forgetUser, rememberedUser, rememberUser, sortedGroupIds } from './authorize-pg.ts';
 import { appendLedgerRow, post } from './ledger.ts';
 import { ensurePrinter } from './printers.ts';
 import type { AgentIdentity, AuthorizeInput, AuthorizeResult, CompleteInput, CompleteResult } from './types.ts';
@@ -91,9 +92,10 @@ export async function authorize(core: Core, auth: AgentAuth, agent: AgentIdentit
 
   const key = checkKey(input.idempotencyKey);
   const hash = requestHash(input);
-  const prepared = { printer, snap, analysis, attrs, offline, userName };
-  // PostgreSQL, common case: no transaction at all, two round trips (see decideAndRecord).
+  // PostgreSQL, common case: no transaction at all, two round trips (see decideAndRecord),
+  // or one when this process has seen the user before (authorize-pg.ts).
   let autocommit = core.db.dialect.engine === 'postgres' && !offline;
+  const prepared: Prepared = { printer, snap, analysis, attrs, offline, userName, memo: autocommit && !input.account && snap.settings.accountSelection !== 'choose' };
   for (let attempt = 1; ; attempt++) {
     try {
       if (autocommit) return await decideAndRecord(core, core.db, true, agent, input, key, hash, prepared);
@@ -103,6 +105,11 @@ export async function authorize(core: Core, auth: AgentAuth, agent: AgentIdentit
       // insert was lost: everything this attempt did is rolled back; answer as before.
       if (e instanceof NeedsTransaction) {
         autocommit = false;
+        attempt--;
+        continue;
+      }
+      if (e instanceof NeedsRead) {
+        prepared.memo = false;
         attempt--;
         continue;
       }
@@ -119,12 +126,15 @@ export async function authorize(core: Core, auth: AgentAuth, agent: AgentIdentit
 class KeyTaken extends Error {}
 /** The autocommit path cannot handle this job (new user, lost credit race): use a transaction. */
 class NeedsTransaction extends Error {}
+/** The remembered profile does not hold or does not settle this job: read the user afresh. */
+class NeedsRead extends Error {}
 
 const JOB_INSERT_COLUMNS = `user_id, user_name, account_id, printer_id, agent_id, host, title, spooler_job_id, pages, color_pages,
   copies, duplex, grayscale, media, impressions, color_impressions, sheets, cost, reserved, decision, reason_code, reason,
   hold_kind, hold_expires_at, force_grayscale, force_duplex, status, method, offline, created_at, completed_at,
   idem_key, request_hash, quoted_cost, balance_after`;
 const JOB_INSERT_VALUES = Array<string>(34).fill('?').join(', ');
+const CHECKED_RESERVE_AND_INSERT = checkedReserveAndInsertSql(JOB_INSERT_COLUMNS, 34);
 
 interface Prepared {
   printer: PrinterRow;
@@ -133,6 +143,8 @@ interface Prepared {
   attrs: { copies: number; numberUp: number; pageRanges: string; sides: string; colorMode: string; media: string };
   offline: boolean;
   userName: string;
+  /** PostgreSQL autocommit: decide from the user's remembered profile (authorize-pg.ts). */
+  memo: boolean;
 }
 
 /**
@@ -151,8 +163,9 @@ async function decideAndRecord(core: Core, tx: Queryable, autocommit: boolean, a
     // No look-up of a stored answer first: the job insert below claims (agent, key) and a
     // retry loses that claim, rolls back and returns the first answer (see authorize).
     const now = core.clock();
-    // The user and their default account in one round trip.
-    const found = await tx.get<Record<string, unknown>>(
+    // The user and their default account in one round trip, or none with a remembered profile.
+    const remembered = p.memo ? rememberedUser(core, userName) : undefined;
+    const found = remembered ?? await tx.get<Record<string, unknown>>(
       `SELECT ${USER_COLUMNS_U}, ${ACCOUNT_COLUMNS_A},
          (SELECT ${core.db.dialect.listAgg('m.group_id')} FROM group_members m WHERE m.user_id = u.id) AS group_ids
        FROM users u JOIN accounts a ON a.user_id = u.id AND a.kind = 'personal' AND a.is_default = 1
@@ -160,6 +173,7 @@ async function decideAndRecord(core: Core, tx: Queryable, autocommit: boolean, a
     let user: UserRow | null = found ? userFromRow(found) : null;
     let defaultAccount: AccountRow | null = found ? accountFromRow({ ...found, id: found.account_id, name: found.account_name, restricted: found.account_restricted, created_at: found.account_created_at, disabled: found.account_disabled }) : null;
     if (autocommit && !found) throw new NeedsTransaction();
+    if (autocommit && found && !remembered && core.db.dialect.engine === 'postgres') rememberUser(core, userName, found);
     if (!user && settings.onDemandCreation) user = await insertUser(tx, now, settings, { name: userName }, 'on-demand');
 
     let outcome: DecisionOutcome;
@@ -192,7 +206,8 @@ async function decideAndRecord(core: Core, tx: Queryable, autocommit: boolean, a
         offlineReplay: offline,
         user: { disabled: user.disabled, billingMode: mode, groups: groups.map((g) => g.name) },
         printer, restrictions, unknownPagesDefault: settings.unknownPages, analysis, attrs, title: clip(job.title, 1024),
-        account: { restricted: account.restricted, availableMinor: available(account) },
+        // A remembered balance is stale: the statement's reservation checks the credit.
+        account: { restricted: account.restricted, availableMinor: remembered ? Number.MAX_SAFE_INTEGER : available(account) },
         chooseAccount, isDuplicate, formatMoney: (m) => `${formatMoney(m, settings.exponent)} ${settings.currency}`,
       });
       if (accountDenial && outcome.decision !== 'DENY' && !offline) {
@@ -203,6 +218,8 @@ async function decideAndRecord(core: Core, tx: Queryable, autocommit: boolean, a
     // The reservation, atomic against concurrent jobs on the same account.
     let after = account ? { balance: account.balance, reserved: account.reserved, overdraft: account.overdraft } : null;
     const reserving = outcome.decision === 'ALLOW' && !offline && account !== null && outcome.costMinor > 0;
+    // Only a reservation re-checks the profile; any other outcome is decided on a fresh read.
+    if (remembered && !reserving) throw new NeedsRead();
     if (reserving && !autocommit) {
       const r = await reserve(tx, account!.id, outcome.costMinor, billingLimited);
       if (r) after = r;
@@ -226,19 +243,29 @@ async function decideAndRecord(core: Core, tx: Queryable, autocommit: boolean, a
       // gone): balance_after is NULL and the NOT NULL constraint aborts the statement.
       // Key already used: the insert does nothing and the guard's division by zero aborts
       // the statement, undoing the reservation.
+      // With a remembered profile the same statement also re-checks it (authorize-pg.ts);
+      // a profile that no longer holds fails like missing credit, and is read afresh.
       try {
-        const r = await tx.get<{ id: number; balance: number; reserved: number; overdraft: number }>(
-          `WITH r AS (UPDATE accounts SET reserved = reserved + ? WHERE id = ? AND (? = 0 OR balance - reserved + overdraft >= ?)
-                      RETURNING balance, reserved, overdraft),
-                j AS (INSERT INTO jobs (${JOB_INSERT_COLUMNS}) VALUES (${JOB_INSERT_VALUES}, (SELECT balance - reserved + overdraft FROM r))
-                      ON CONFLICT (agent_id, idem_key) DO NOTHING RETURNING id)
-           SELECT j.id, r.balance, r.reserved, r.overdraft, 1 / (SELECT COUNT(*) FROM j) AS guard FROM r LEFT JOIN j ON true`,
-          [outcome.costMinor, account!.id, flag(billingLimited), outcome.costMinor, ...values]);
+        const r = remembered
+          ? await tx.get<{ id: number; balance: number; reserved: number; overdraft: number }>(CHECKED_RESERVE_AND_INSERT,
+            [outcome.costMinor, account!.id, flag(billingLimited), outcome.costMinor, user!.id, userName, flag(user!.disabled), user!.billingMode,
+              account!.name, flag(account!.restricted), sortedGroupIds(remembered), ...values])
+          : await tx.get<{ id: number; balance: number; reserved: number; overdraft: number }>(
+            `WITH r AS (UPDATE accounts SET reserved = reserved + ? WHERE id = ? AND (? = 0 OR balance - reserved + overdraft >= ?)
+                        RETURNING balance, reserved, overdraft),
+                  j AS (INSERT INTO jobs (${JOB_INSERT_COLUMNS}) VALUES (${JOB_INSERT_VALUES}, (SELECT balance - reserved + overdraft FROM r))
+                        ON CONFLICT (agent_id, idem_key) DO NOTHING RETURNING id)
+             SELECT j.id, r.balance, r.reserved, r.overdraft, 1 / (SELECT COUNT(*) FROM j) AS guard FROM r LEFT JOIN j ON true`,
+            [outcome.costMinor, account!.id, flag(billingLimited), outcome.costMinor, ...values]);
         row = r;
         after = { balance: Number(r!.balance), reserved: Number(r!.reserved), overdraft: Number(r!.overdraft) };
       } catch (e) {
         const code = (e as { code?: string }).code;
         if (code === '22012') throw new KeyTaken();
+        if (code === '23502' && remembered) {
+          forgetUser(core, userName);
+          throw new NeedsRead();
+        }
         if (code === '23502') throw new NeedsTransaction();
         throw e;
       }
