@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import pg from 'pg';
 import tap from 'tap';
 
@@ -95,24 +96,33 @@ export function testPgServer(): Promise<string> {
   return server;
 }
 
+/**
+ * One statement on the test server's admin database, on a connection that is closed, socket
+ * and all, before this returns. (A pool's end() resolves before its sockets close: a cluster
+ * stopped right after would then end a still-open session, an uncaught error in the test.)
+ */
+async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: adminUrl, max: 1 });
+  const closed: Array<Promise<unknown>> = [];
+  pool.on('connect', (c) => {
+    const client = c as unknown as EventEmitter;
+    client.on('error', () => {});
+    closed.push(new Promise((r) => client.once('end', r)));
+  });
+  try {
+    await pool.query(sql);
+  } finally {
+    await pool.end();
+    await Promise.all(closed);
+  }
+}
+
 /** A new empty database on the test server, dropped when `t` ends. Returns its URL. */
 export async function freshPgDatabase(t: Teardownable): Promise<string> {
   const adminUrl = await testPgServer();
   const name = `pgt_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Pool({ connectionString: adminUrl, max: 1 });
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  t.teardown(async () => {
-    const a = new pg.Pool({ connectionString: adminUrl, max: 1 });
-    try {
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    } finally {
-      await a.end();
-    }
-  });
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  t.teardown(() => adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
   return u.toString();
