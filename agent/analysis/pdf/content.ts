@@ -167,7 +167,7 @@ export class ColourAnalyser {
       fonts = this.pageFonts.get(res);
       if (!fonts) { fonts = new Map(); this.pageFonts.set(res, fonts); }
     }
-    const f = new Frame(sc, base, start, fonts, feed);
+    const f = new Frame(sc, base, start, depth, fonts, feed);
     const known = this.known(res);
     for (;;) {
       const code = step(f, known);
@@ -184,9 +184,30 @@ export class ColourAnalyser {
     const doc = this.doc;
     return {
       space: (name) => (table ?? (res ? this.spaces.get(res) : undefined))?.get(name),
+      font: (name, depth) => this.fontNow(res, name, depth),
       layers: this.oc !== undefined,
       budget: (offset) => doc.budget(offset),
     };
+  }
+
+  /**
+   * type3() when the answer needs no waiting and no glyph to be run: a font already
+   * checked (by object number), or one that can be read at once and is not Type 3.
+   * undefined: ask type3().
+   */
+  private fontNow(res: PdfDict | undefined, font: string, depth: number): boolean | undefined {
+    const table = this.doc.resolve(res?.get('Font'));
+    if (table instanceof Promise) return undefined;
+    const raw = dictOf(table)?.get(font);
+    const ref = raw instanceof PdfRef ? raw : undefined;
+    const hit = ref ? this.fontCache.get(ref.num) : undefined;
+    if (hit !== undefined) return hit;
+    const obj = this.doc.resolve(raw);
+    if (obj instanceof Promise) return undefined;
+    const d = dictOf(obj);
+    if (d && nameOf(d.get('Subtype')) === 'Type3' && depth < MAX_DEPTH) return undefined;
+    if (ref) this.fontCache.set(ref.num, false);
+    return false;
   }
 
   /** Complete an operator `step` handed back; true when it painted colour. */

@@ -364,12 +364,16 @@ export class PdfDocument {
     if (!(o instanceof PdfRef)) return o;
     const hit = this.cache.get(o.num);
     if (hit !== undefined && !(hit instanceof PdfRef)) return hit;
-    return this.resolveRef(o);
+    // Most objects parse at once (a cached block, a decoded object stream): no promise.
+    const now = this.getObject(o.num);
+    if (!(now instanceof Promise) && !(now instanceof PdfRef)) return now;
+    return this.resolveRef(now);
   }
 
-  private async resolveRef(o: PdfRef): Promise<PdfObj | undefined> {
-    let v: PdfObj | undefined = o;
-    for (let i = 0; i < 16 && v instanceof PdfRef; i++) v = await this.getObject(v.num);
+  /** Follow a chain of references from what getObject gave for the first (at most 16 hops). */
+  private async resolveRef(first: PdfObj | Promise<PdfObj>): Promise<PdfObj | undefined> {
+    let v: PdfObj | undefined = await first;
+    for (let i = 1; i < 16 && v instanceof PdfRef; i++) v = await this.getObject(v.num);
     return v instanceof PdfRef ? null : v;
   }
 

@@ -71,10 +71,13 @@ export class Frame {
   /** Type 3 verdicts by font name (shared by pages with one resource dictionary). */
   fonts: Map<string, boolean> | undefined;
   readonly feed: Feed | undefined;
+  /** Nesting depth of this content (0: a page). */
+  readonly depth: number;
 
-  constructor(sc: ContentScanner, base: number, start: GState, fonts: Map<string, boolean> | undefined, feed: Feed | undefined) {
+  constructor(sc: ContentScanner, base: number, start: GState, depth: number, fonts: Map<string, boolean> | undefined, feed: Feed | undefined) {
     this.sc = sc;
     this.base = base;
+    this.depth = depth;
     this.gs = start;
     this.fonts = fonts;
     this.feed = feed;
@@ -117,6 +120,8 @@ export class Frame {
 export interface Known {
   /** A named colour space already loaded for these resources, else undefined. */
   space(name: string): ColorSpace | undefined;
+  /** Whether a font's own glyphs paint colour (Type 3), when known without waiting. */
+  font(name: string, depth: number): boolean | undefined;
   /** Whether BDC /OC needs its layer looked up (optional content present). */
   readonly layers: boolean;
   budget(offset: number): void;
@@ -161,8 +166,12 @@ export function step(f: Frame, known: Known): number {
           if ((fills && gs.fill) || (strokes && gs.stroke)) return COLOUR;
           if (gs.font !== undefined) {
             // One lookup per font name and content stream: text shows are the hot path.
-            const t3 = f.fonts?.get(gs.font);
-            if (t3 === undefined) return code;
+            let t3 = f.fonts?.get(gs.font);
+            if (t3 === undefined) {
+              t3 = known.font(gs.font, f.depth);
+              if (t3 === undefined) return code;
+              (f.fonts ??= new Map()).set(gs.font, t3);
+            }
             if (t3) return COLOUR;
           }
         }

@@ -45,10 +45,13 @@ async function analyzeDocument(source: Source, options: AnalyzeOptions): Promise
   let pages: number | null = 0;
   let method = 'pdf-content';
   let pageDamage = false;
+  let lastW = NaN, lastH = NaN, lastName = '';
   try {
     for await (const page of walkPages(doc)) {
       pages++;
-      pageMedia.push(mediaName(page.widthPt, page.heightPt));
+      // Pages mostly share one size: name it once.
+      if (page.widthPt !== lastW || page.heightPt !== lastH) { lastW = page.widthPt; lastH = page.heightPt; lastName = mediaName(lastW, lastH); }
+      pageMedia.push(lastName);
       if (!analyser) continue;
       let colour = false;
       try {
