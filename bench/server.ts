@@ -5,6 +5,12 @@
 //       whether or not earlier ones finished), p50/p99 per call.
 // The server runs as a separate process (`printgate server`) so the load generator does
 // not share its event loop; each run uses a fresh database. Medians of --runs runs.
+// The simulated agents speak HTTP/1.1 with protobuf bodies through http-client.ts (lean:
+// one write per request, every answer framed, decoded and checked; `--client node` uses
+// node:http instead); each has its own agent token, printer and keep-alive connections.
+// Each run also says how much of the time the server's main thread was runnable but
+// waiting for a CPU (from /proc/<pid>/schedstat): on a machine shared with other work,
+// that, not the server, is what the latency tail shows.
 //
 //   npm run bench:server -- [--engine sqlite|postgres|both] [--runs 3] [--seconds 10]
 //                           [--pg-url postgres://...] [--pg-durable] [--json]
@@ -55,6 +61,8 @@ interface Server {
   readonly port: number;
   /** CPU seconds (user + system) the server process has used so far. */
   cpuSeconds(): number;
+  /** Milliseconds the server's main thread has waited, runnable, for a CPU so far (Linux). */
+  cpuWaitMs(): number;
   stop(): Promise<void>;
 }
 
@@ -64,6 +72,15 @@ function processCpuSeconds(pid: number): number {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Time a thread spent runnable but waiting for a CPU, from /proc (Linux), in ms; NaN elsewhere. */
+function runDelayMs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
   } catch {
     return NaN;
   }
@@ -87,6 +104,7 @@ async function startServer(db: string, dataDir: string): Promise<Server> {
   return {
     port,
     cpuSeconds: () => processCpuSeconds(child.pid!),
+    cpuWaitMs: () => runDelayMs(child.pid!),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -195,11 +213,12 @@ async function pair(a: SimAgent, user: number): Promise<PairTimes> {
 
 /** (1) closed loop: every agent runs pairs back to back; pairs per second, and the
  *  server's CPU milliseconds per pair (a figure that other load on the machine disturbs less). */
-async function throughput(server: Server, agents: SimAgent[], seconds: number): Promise<{ pairsPerSecond: number; serverCpuMsPerPair: number; clientCpuMsPerPair: number }> {
+async function throughput(server: Server, agents: SimAgent[], seconds: number): Promise<{ pairsPerSecond: number; serverCpuMsPerPair: number; clientCpuMsPerPair: number; serverWaitShare: number }> {
   let user = 0;
   let count = 0;
   let counting = false;
   let cpuAtStart = NaN;
+  let waitAtStart = NaN;
   let clientAtStart = process.cpuUsage();
   const warmUpUntil = performance.now() + 2000;
   const endAt = warmUpUntil + seconds * 1000;
@@ -207,14 +226,17 @@ async function throughput(server: Server, agents: SimAgent[], seconds: number): 
   await Promise.all(agents.map(async (a) => {
     while (performance.now() < endAt) {
       await pair(a, user++ % USERS);
-      if (!counting && performance.now() >= warmUpUntil) { counting = true; startedAt = performance.now(); count = 0; cpuAtStart = server.cpuSeconds(); clientAtStart = process.cpuUsage(); }
+      if (!counting && performance.now() >= warmUpUntil) { counting = true; startedAt = performance.now(); count = 0; cpuAtStart = server.cpuSeconds(); waitAtStart = server.cpuWaitMs(); clientAtStart = process.cpuUsage(); }
       if (counting) count++;
     }
   }));
   const cpu = server.cpuSeconds() - cpuAtStart;
+  const waited = server.cpuWaitMs() - waitAtStart;
   const client = process.cpuUsage(clientAtStart);
+  const elapsedMs = performance.now() - startedAt;
   return {
-    pairsPerSecond: count / ((performance.now() - startedAt) / 1000),
+    serverWaitShare: waited / elapsedMs,
+    pairsPerSecond: count / (elapsedMs / 1000),
     serverCpuMsPerPair: (cpu * 1000) / count,
     clientCpuMsPerPair: (client.user + client.system) / 1000 / count,
   };
@@ -226,7 +248,7 @@ function percentile(sorted: number[], p: number): number {
 
 /** (2) open loop at `rate` pairs/s: per-call latency percentiles, after 2 s of warm-up
  *  at the same rate whose latencies are not recorded. */
-async function latency(agents: SimAgent[], seconds: number, rate: number) {
+async function latency(server: Server, agents: SimAgent[], seconds: number, rate: number) {
   const auth: number[] = [];
   const complete: number[] = [];
   let user = 0;
@@ -237,8 +259,12 @@ async function latency(agents: SimAgent[], seconds: number, rate: number) {
   const warmUp = Math.round(2 * rate);
   const total = warmUp + Math.round(seconds * rate);
   let measuredFrom = t0;
+  let waitAtStart = NaN;
   while (started < total) {
-    if (started >= warmUp && measuredFrom === t0) measuredFrom = performance.now();
+    if (started >= warmUp && measuredFrom === t0) {
+      measuredFrom = performance.now();
+      waitAtStart = server.cpuWaitMs();
+    }
     const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
     if (due - started > rate / 100) late++;
     while (started < due) {
@@ -255,11 +281,13 @@ async function latency(agents: SimAgent[], seconds: number, rate: number) {
   }
   await Promise.all(inflight);
   const elapsed = (performance.now() - measuredFrom) / 1000;
+  const serverWaitShare = (server.cpuWaitMs() - waitAtStart) / (elapsed * 1000);
   auth.sort((x, y) => x - y);
   complete.sort((x, y) => x - y);
   const all = [...auth, ...complete].sort((x, y) => x - y);
   return {
     achievedRate: auth.length / elapsed,
+    serverWaitShare,
     p50: percentile(all, 50), p99: percentile(all, 99),
     authorizeP50: percentile(auth, 50), authorizeP99: percentile(auth, 99),
     completeP50: percentile(complete, 50), completeP99: percentile(complete, 99),
@@ -277,6 +305,7 @@ async function benchEngine(engine: 'sqlite' | 'postgres', pgUrl: string | null) 
   const cpuPerPair: number[] = [];
   const clientCpuPerPair: number[] = [];
   const lat: Array<Awaited<ReturnType<typeof latency>>> = [];
+  const throughputWait: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     for (const kind of (['throughput', 'latency'] as const).filter((k) => opts.only === 'both' || opts.only === k)) {
       const dataDir = mkdtempSync(join(tmpdir(), 'printgate-bench-'));
@@ -285,15 +314,16 @@ async function benchEngine(engine: 'sqlite' | 'postgres', pgUrl: string | null) 
       try {
         const agents = await setUp(server.port);
         if (kind === 'throughput') {
-          const { pairsPerSecond: pps, serverCpuMsPerPair, clientCpuMsPerPair } = await throughput(server, agents, SECONDS);
+          const { pairsPerSecond: pps, serverCpuMsPerPair, clientCpuMsPerPair, serverWaitShare } = await throughput(server, agents, SECONDS);
           pairsPerSecond.push(pps);
+          throughputWait.push(serverWaitShare);
           cpuPerPair.push(serverCpuMsPerPair);
           clientCpuPerPair.push(clientCpuMsPerPair);
-          if (!opts.json) process.stderr.write(`${engine} run ${run + 1}: ${pps.toFixed(0)} pairs/s, CPU per pair: server ${serverCpuMsPerPair.toFixed(3)} ms, load generator ${clientCpuMsPerPair.toFixed(3)} ms\n`);
+          if (!opts.json) process.stderr.write(`${engine} run ${run + 1}: ${pps.toFixed(0)} pairs/s, CPU per pair: server ${serverCpuMsPerPair.toFixed(3)} ms, load generator ${clientCpuMsPerPair.toFixed(3)} ms; server waited for a CPU ${pct(serverWaitShare)} of the time\n`);
         } else {
-          const l = await latency(agents, SECONDS, RATE);
+          const l = await latency(server, agents, SECONDS, RATE);
           lat.push(l);
-          if (!opts.json) process.stderr.write(`${engine} run ${run + 1}: ${l.achievedRate.toFixed(0)} pairs/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms\n`);
+          if (!opts.json) process.stderr.write(`${engine} run ${run + 1}: ${l.achievedRate.toFixed(0)} pairs/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms; server waited for a CPU ${pct(l.serverWaitShare)} of the time\n`);
         }
         for (const a of agents) a.http.destroy();
       } finally {
@@ -316,8 +346,14 @@ async function benchEngine(engine: 'sqlite' | 'postgres', pgUrl: string | null) 
     authorizeP99Ms: +median(lat.map((l) => l.authorizeP99)).toFixed(2),
     completeP99Ms: +median(lat.map((l) => l.completeP99)).toFixed(2),
     achievedRate: Math.round(median(lat.map((l) => l.achievedRate))),
+    p99Runs: lat.map((l) => +l.p99.toFixed(2)),
+    serverCpuWaitShareThroughput: throughputWait.map((w) => +w.toFixed(3)),
+    serverCpuWaitShareLatency: lat.map((l) => +l.serverWaitShare.toFixed(3)),
   };
 }
+
+/** A share as a percentage for the progress lines. */
+const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : 'n/a');
 
 const loadAtStart = (await import('node:os')).loadavg();
 
@@ -349,6 +385,7 @@ async function main(): Promise<void> {
   process.stdout.write(`engine     pairs/s (closed loop)  server CPU/pair   at ${RATE} pairs/s: p50 / p99 per call (authorize p99, complete p99)\n`);
   for (const r of results) {
     process.stdout.write(`${r.engine.padEnd(10)} ${String(r.throughputPairsPerSecond).padStart(8)}               ${r.serverCpuMsPerPair.toFixed(3)} ms         ${r.p50Ms} ms / ${r.p99Ms} ms (${r.authorizeP99Ms}, ${r.completeP99Ms}) at ${r.achievedRate}/s\n`);
+    process.stdout.write(`${''.padEnd(10)} runs: ${r.throughputRuns.join(', ')} pairs/s; p99 ${r.p99Runs.join(', ')} ms\n`);
   }
 }
 
