@@ -79,7 +79,7 @@ export const sharedAccountRoutes: FastifyPluginAsync = async (app) => {
     config: ADMIN,
     schema: { summary: 'Let a user or a group charge the account', tags: TAGS, params: nameParams('name'), body: ACCESS_BODY, response: NO_CONTENT },
   }, async (request, reply) => {
-    await service.grantSharedAccess(request.params.name, accessOf(request.body));
+    await once(service, request, (s) => s.grantSharedAccess(request.params.name, accessOf(request.body)));
     return reply.code(204).send();
   });
 
@@ -87,7 +87,7 @@ export const sharedAccountRoutes: FastifyPluginAsync = async (app) => {
     config: ADMIN,
     schema: { summary: 'Withdraw access', tags: TAGS, params: nameParams('name'), body: ACCESS_BODY, response: NO_CONTENT },
   }, async (request, reply) => {
-    await service.revokeSharedAccess(request.params.name, accessOf(request.body));
+    await once(service, request, (s) => s.revokeSharedAccess(request.params.name, accessOf(request.body)));
     return reply.code(204).send();
   });
 };

@@ -61,7 +61,7 @@ export const groupRoutes: FastifyPluginAsync = async (app) => {
     config: ADMIN,
     schema: { summary: 'Delete a group', tags: TAGS, params: nameParams('name'), response: NO_CONTENT },
   }, async (request, reply) => {
-    await service.deleteGroup(request.params.name);
+    await once(service, request, (s) => s.deleteGroup(request.params.name));
     return reply.code(204).send();
   });
 
@@ -77,7 +77,7 @@ export const groupRoutes: FastifyPluginAsync = async (app) => {
     config: ADMIN,
     schema: { summary: 'Add a user to a group', tags: TAGS, params: nameParams('name'), body: body({ user: NAME }, ['user']), response: NO_CONTENT },
   }, async (request, reply) => {
-    await service.addGroupMember(request.params.name, request.body.user);
+    await once(service, request, (s) => s.addGroupMember(request.params.name, request.body.user));
     return reply.code(204).send();
   });
 
@@ -85,7 +85,7 @@ export const groupRoutes: FastifyPluginAsync = async (app) => {
     config: ADMIN,
     schema: { summary: 'Remove a user from a group', tags: TAGS, params: nameParams('name', 'user'), response: NO_CONTENT },
   }, async (request, reply) => {
-    await service.removeGroupMember(request.params.name, request.params.user);
+    await once(service, request, (s) => s.removeGroupMember(request.params.name, request.params.user));
     return reply.code(204).send();
   });
 
@@ -101,14 +101,14 @@ export const groupRoutes: FastifyPluginAsync = async (app) => {
     const b = request.body;
     const amountMinor = nonNegative(m.parse(b.amount, 'amount'), 'amount');
     const maxAccumulationMinor = nonNegative(m.parse(b.maxAccumulation, 'maxAccumulation'), 'maxAccumulation');
-    return F.quota(await service.setGroupQuota(request.params.name, { amountMinor, period: b.period, maxAccumulationMinor }), m);
+    return once(service, request, async (s) => F.quota(await s.setGroupQuota(request.params.name, { amountMinor, period: b.period, maxAccumulationMinor }), m));
   });
 
   app.delete<{ Params: NameP }>('/groups/:name/quota', {
     config: ADMIN,
     schema: { summary: "Remove a group's quota", tags: TAGS, params: nameParams('name'), response: NO_CONTENT },
   }, async (request, reply) => {
-    await service.clearGroupQuota(request.params.name);
+    await once(service, request, (s) => s.clearGroupQuota(request.params.name));
     return reply.code(204).send();
   });
 };

@@ -89,6 +89,6 @@ export const printerRoutes: FastifyPluginAsync = async (app) => {
   }, async (request) => {
     const m = await moneyFor(service);
     const costModel = costPutIn(request.body, m);
-    return F.printer(await service.updatePrinter(request.params.printer, { costModel }), m);
+    return once(service, request, async (s) => F.printer(await s.updatePrinter(request.params.printer, { costModel }), m));
   });
 };

@@ -77,7 +77,7 @@ export const systemRoutes: FastifyPluginAsync = async (app) => {
       summary: 'Change a setting', tags: ['config'], params: KEY_PARAMS,
       body: body({ value: { type: 'string', maxLength: 4000 } }, ['value']), response: { 200: F.CONFIG_SCHEMA },
     },
-  }, async (request) => service.setConfigValue(request.params.key, request.body.value));
+  }, async (request) => once(service, request, (s) => s.setConfigValue(request.params.key, request.body.value)));
 
   // ---- job log ----
   app.get<{ Querystring: JobsQuery }>('/jobs', {

@@ -69,7 +69,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
     config: ADMIN,
     schema: { summary: 'Delete a user (history is kept)', tags: TAGS, params: nameParams('name'), response: NO_CONTENT },
   }, async (request, reply) => {
-    await service.deleteUser(request.params.name);
+    await once(service, request, (s) => s.deleteUser(request.params.name));
     return reply.code(204).send();
   });
 
