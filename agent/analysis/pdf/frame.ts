@@ -52,8 +52,8 @@ export interface Feed {
   offset: number;
 }
 
-/** First piece of a fed page's content, and each later piece at least this big. */
-const FEED_FIRST = 8 * 1024;
+/** First piece of a fed page's content (2 KiB: colour often shows in a page's first lines), then doubling. */
+const FEED_FIRST = 2 * 1024;
 
 /** Thrown when fed content turns out to be damaged: the page is then read the old way. */
 export const FEED_DAMAGED = new Error('fed content is damaged');

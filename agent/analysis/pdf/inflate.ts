@@ -91,8 +91,8 @@ export class Inflater {
     const target = Math.min(cap, this.length + Math.max(1, want));
     while (!this.done && this.length < target) {
       if (this.out.length - this.length < 4096) this.grow(cap);
-      // Ask for no more than wanted (at least 4 KiB): the rest may never be needed.
-      const room = Math.min(this.out.length - this.length, Math.max(4096, target - this.length));
+      // Ask for no more than wanted (at least 1 KiB): the rest may never be needed.
+      const room = Math.min(this.out.length - this.length, Math.max(1024, target - this.length));
       this.handle!.writeSync(FLUSH, this.input, this.inOff, this.inLen, this.out, this.length, room);
       if ((this.stream as unknown as Internals)._handle === null) {
         // The handle reported corrupt data and Node closed it: open a fresh one next time.

@@ -253,14 +253,14 @@ t.test('a big content stream: strings, arrays, dictionaries and comments never c
 });
 
 t.test('page content inflated as it is read: operators cut at every piece boundary', async (t) => {
-  // The page's content is inflated in pieces (8 KiB, then doubling): an operator or its
+  // The page's content is inflated in pieces (2 KiB, then doubling): an operator or its
   // operands cut at the end of a piece must be read whole once the next piece arrives.
   const pad = (n: number) => {
     let s = '';
     while (s.length + 4 <= n) s += '0 g\n';
     return s + ' '.repeat(n - s.length);
   };
-  for (const edge of [8192, 16384, 32768]) {
+  for (const edge of [2048, 4096, 8192, 16384, 32768]) {
     for (let shift = -24; shift <= 4; shift++) {
       const colour = `${pad(edge + shift)}0.9 0.1 0.1 rg 0 0 5 5 re f\n`;
       const gray = `${pad(edge + shift)}0.5 0.5 0.5 rg 0 0 5 5 re f 1 0 0 rg\n${pad(100)}`;
