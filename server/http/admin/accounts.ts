@@ -4,7 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { PrintgateError } from '../../../shared/errors.ts';
 import {
-  actorOf, body, COMMENT, defined, MONEY_IN, moneyFor, NAME, nameParams, NO_CONTENT, nonNegative, once, PAGING_QUERY, pageOf,
+  actorOf, body, COMMENT, defined, MONEY_IN, moneyFor, NAME, nameParams, NO_CONTENT, nonNegative, KEYED, once, PAGING_QUERY, pageOf,
 } from './common.ts';
 import * as F from './format.ts';
 
@@ -29,6 +29,7 @@ export const sharedAccountRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { name: string; pin?: string; balance?: string; restricted?: boolean; overdraft?: string } }>('/shared-accounts', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: 'Create a shared account', tags: TAGS,
       body: body({ name: NAME, pin: { type: 'string', minLength: 1, maxLength: 64 }, balance: MONEY_IN, restricted: { type: 'boolean' }, overdraft: MONEY_IN }, ['name']),
       response: { 201: F.SHARED_ACCOUNT_SCHEMA },
@@ -53,6 +54,7 @@ export const sharedAccountRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Params: NameP; Body: { amount: string; comment?: string } }>('/shared-accounts/:name/adjust', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: "Adjust a shared account's balance by a signed amount", tags: TAGS, params: nameParams('name'),
       body: body({ amount: MONEY_IN, comment: COMMENT }, ['amount']), response: { 200: F.BALANCE_CHANGE_SCHEMA },
     },
@@ -77,7 +79,7 @@ export const sharedAccountRoutes: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: NameP; Body: { user?: string; group?: string } }>('/shared-accounts/:name/access', {
     config: ADMIN,
-    schema: { summary: 'Let a user or a group charge the account', tags: TAGS, params: nameParams('name'), body: ACCESS_BODY, response: NO_CONTENT },
+    schema: { ...KEYED, summary: 'Let a user or a group charge the account', tags: TAGS, params: nameParams('name'), body: ACCESS_BODY, response: NO_CONTENT },
   }, async (request, reply) => {
     await once(service, request, (s) => s.grantSharedAccess(request.params.name, accessOf(request.body)));
     return reply.code(204).send();
@@ -85,7 +87,7 @@ export const sharedAccountRoutes: FastifyPluginAsync = async (app) => {
 
   app.delete<{ Params: NameP; Body: { user?: string; group?: string } }>('/shared-accounts/:name/access', {
     config: ADMIN,
-    schema: { summary: 'Withdraw access', tags: TAGS, params: nameParams('name'), body: ACCESS_BODY, response: NO_CONTENT },
+    schema: { ...KEYED, summary: 'Withdraw access', tags: TAGS, params: nameParams('name'), body: ACCESS_BODY, response: NO_CONTENT },
   }, async (request, reply) => {
     await once(service, request, (s) => s.revokeSharedAccess(request.params.name, accessOf(request.body)));
     return reply.code(204).send();

@@ -106,6 +106,22 @@ export function actorOf(request: FastifyRequest): string {
 const KEY = /^[\x21-\x7e]{1,200}$/;
 
 /**
+ * Spread into the schema of every route that runs its mutation through once(): declares
+ * the Idempotency-Key header (validated, and described in the OpenAPI document).
+ */
+export const KEYED = {
+  headers: {
+    type: 'object',
+    properties: {
+      'idempotency-key': {
+        type: 'string', minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$',
+        description: 'applies the request at most once: a retry with the same key and request gets the first answer (docs/api.md)',
+      },
+    },
+  },
+} as const;
+
+/**
  * Run a mutation at most once per Idempotency-Key: a retry with the same key and the
  * same request returns the first answer; another request under the key is
  * IDEMPOTENCY_MISMATCH. With a key, `fn` runs inside the transaction that claims the key

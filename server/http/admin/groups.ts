@@ -2,7 +2,7 @@
 
 import type { FastifyPluginAsync } from 'fastify';
 import type { BillingMode, QuotaPeriod } from '../../service/types.ts';
-import { body, defined, MONEY_IN, moneyFor, NAME, nameParams, NO_CONTENT, nonNegative, once, PAGING_QUERY, pageOf } from './common.ts';
+import { body, defined, MONEY_IN, moneyFor, NAME, nameParams, NO_CONTENT, nonNegative, KEYED, once, PAGING_QUERY, pageOf } from './common.ts';
 import * as F from './format.ts';
 import { RESTRICTIONS_IN, restrictionsIn, type RestrictionsJson } from './inputs.ts';
 
@@ -27,6 +27,7 @@ export const groupRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { name: string; billingMode?: BillingMode | null; restrictions?: RestrictionsJson } }>('/groups', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: 'Create a group', tags: TAGS,
       body: body({ name: NAME, billingMode: NULL_MODE, restrictions: RESTRICTIONS_IN }, ['name']),
       response: { 201: F.GROUP_SCHEMA },
@@ -47,6 +48,7 @@ export const groupRoutes: FastifyPluginAsync = async (app) => {
   app.patch<{ Params: NameP; Body: { billingMode?: BillingMode | null; restrictions?: RestrictionsJson } }>('/groups/:name', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: "Change a group's billing mode or restrictions", tags: TAGS, params: nameParams('name'),
       body: body({ billingMode: NULL_MODE, restrictions: RESTRICTIONS_IN }), response: { 200: F.GROUP_SCHEMA },
     },
@@ -59,7 +61,7 @@ export const groupRoutes: FastifyPluginAsync = async (app) => {
 
   app.delete<{ Params: NameP }>('/groups/:name', {
     config: ADMIN,
-    schema: { summary: 'Delete a group', tags: TAGS, params: nameParams('name'), response: NO_CONTENT },
+    schema: { ...KEYED, summary: 'Delete a group', tags: TAGS, params: nameParams('name'), response: NO_CONTENT },
   }, async (request, reply) => {
     await once(service, request, (s) => s.deleteGroup(request.params.name));
     return reply.code(204).send();
@@ -75,7 +77,7 @@ export const groupRoutes: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: NameP; Body: { user: string } }>('/groups/:name/members', {
     config: ADMIN,
-    schema: { summary: 'Add a user to a group', tags: TAGS, params: nameParams('name'), body: body({ user: NAME }, ['user']), response: NO_CONTENT },
+    schema: { ...KEYED, summary: 'Add a user to a group', tags: TAGS, params: nameParams('name'), body: body({ user: NAME }, ['user']), response: NO_CONTENT },
   }, async (request, reply) => {
     await once(service, request, (s) => s.addGroupMember(request.params.name, request.body.user));
     return reply.code(204).send();
@@ -83,7 +85,7 @@ export const groupRoutes: FastifyPluginAsync = async (app) => {
 
   app.delete<{ Params: NameP & { user: string } }>('/groups/:name/members/:user', {
     config: ADMIN,
-    schema: { summary: 'Remove a user from a group', tags: TAGS, params: nameParams('name', 'user'), response: NO_CONTENT },
+    schema: { ...KEYED, summary: 'Remove a user from a group', tags: TAGS, params: nameParams('name', 'user'), response: NO_CONTENT },
   }, async (request, reply) => {
     await once(service, request, (s) => s.removeGroupMember(request.params.name, request.params.user));
     return reply.code(204).send();
@@ -92,6 +94,7 @@ export const groupRoutes: FastifyPluginAsync = async (app) => {
   app.put<{ Params: NameP; Body: { amount: string; period: QuotaPeriod; maxAccumulation: string } }>('/groups/:name/quota', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: "Set a group's quota", tags: TAGS, params: nameParams('name'),
       body: body({ amount: MONEY_IN, period: { type: 'string', enum: ['daily', 'weekly', 'monthly'] }, maxAccumulation: MONEY_IN }, ['amount', 'period', 'maxAccumulation']),
       response: { 200: F.QUOTA_SCHEMA },
@@ -106,7 +109,7 @@ export const groupRoutes: FastifyPluginAsync = async (app) => {
 
   app.delete<{ Params: NameP }>('/groups/:name/quota', {
     config: ADMIN,
-    schema: { summary: "Remove a group's quota", tags: TAGS, params: nameParams('name'), response: NO_CONTENT },
+    schema: { ...KEYED, summary: "Remove a group's quota", tags: TAGS, params: nameParams('name'), response: NO_CONTENT },
   }, async (request, reply) => {
     await once(service, request, (s) => s.clearGroupQuota(request.params.name));
     return reply.code(204).send();

@@ -3,7 +3,7 @@
 
 import type { FastifyPluginAsync } from 'fastify';
 import type { FailureMode, UpdatePrinterInput } from '../../service/types.ts';
-import { defined, moneyFor, nameParams, once } from './common.ts';
+import { defined, moneyFor, nameParams, KEYED, once } from './common.ts';
 import * as F from './format.ts';
 import {
   COST_MODEL_IN, COST_PUT_IN, costModelIn, costPutIn, RESTRICTIONS_IN, restrictionsIn,
@@ -68,7 +68,7 @@ export const printerRoutes: FastifyPluginAsync = async (app) => {
 
   app.patch<{ Params: PrinterP; Body: PatchBody }>('/printers/:printer', {
     config: ADMIN,
-    schema: { summary: 'Change a printer', tags: TAGS, params: PARAMS, body: PATCH_BODY, response: { 200: F.PRINTER_SCHEMA } },
+    schema: { ...KEYED, summary: 'Change a printer', tags: TAGS, params: PARAMS, body: PATCH_BODY, response: { 200: F.PRINTER_SCHEMA } },
   }, async (request) => {
     const m = await moneyFor(service);
     const { costModel, restrictions, ...rest } = request.body;
@@ -83,6 +83,7 @@ export const printerRoutes: FastifyPluginAsync = async (app) => {
   app.put<{ Params: PrinterP; Body: CostPutJson }>('/printers/:printer/cost', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: "Set a printer's cost model: {simple: \"0.10\"} or {table: [...], default: \"0.10\"}", tags: TAGS,
       params: PARAMS, body: COST_PUT_IN, response: { 200: F.PRINTER_SCHEMA },
     },

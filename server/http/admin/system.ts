@@ -3,7 +3,7 @@
 
 import type { FastifyPluginAsync } from 'fastify';
 import type { Decision, JobStatus } from '../../service/types.ts';
-import { actorOf, body, COMMENT, defined, MONEY_IN, moneyFor, NAME, nameParams, NO_CONTENT, nonNegative, once, PAGING_QUERY, pageOf } from './common.ts';
+import { actorOf, body, COMMENT, defined, MONEY_IN, moneyFor, NAME, nameParams, NO_CONTENT, nonNegative, KEYED, once, PAGING_QUERY, pageOf } from './common.ts';
 import * as F from './format.ts';
 
 const ADMIN = { auth: 'admin' } as const;
@@ -40,6 +40,7 @@ export const systemRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { name: string } }>('/agents', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: 'Create an agent and its token (shown once)', tags: ['agents'],
       body: body({ name: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' } }, ['name']),
       response: { 201: { type: 'object', properties: { name: { type: 'string' }, token: { type: 'string' } }, required: ['name', 'token'] } },
@@ -74,6 +75,7 @@ export const systemRoutes: FastifyPluginAsync = async (app) => {
   app.put<{ Params: { key: string }; Body: { value: string } }>('/config/:key', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: 'Change a setting', tags: ['config'], params: KEY_PARAMS,
       body: body({ value: { type: 'string', maxLength: 4000 } }, ['value']), response: { 200: F.CONFIG_SCHEMA },
     },
@@ -110,6 +112,7 @@ export const systemRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Params: { id: string }; Body: { amount?: string; comment?: string } }>('/jobs/:id/refund', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: 'Refund a job (all of it when amount is omitted)', tags: ['jobs'], params: nameParams('id'),
       body: body({ amount: MONEY_IN, comment: COMMENT }), response: { 200: F.TRANSACTION_SCHEMA },
     },
@@ -123,6 +126,7 @@ export const systemRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Params: { id: string }; Body: { account?: string; user?: string } }>('/jobs/:id/release', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: 'Release a held job (it prints; charged to `account` when given)', tags: ['jobs'], params: nameParams('id'),
       body: body({ account: NAME, user: NAME }), response: { 200: F.JOB_SCHEMA },
     },
@@ -134,6 +138,7 @@ export const systemRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Params: { id: string }; Body: { message?: string } }>('/jobs/:id/cancel', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: 'Cancel a held job, uncharged', tags: ['jobs'], params: nameParams('id'),
       body: body({ message: COMMENT }), response: { 200: F.JOB_SCHEMA },
     },

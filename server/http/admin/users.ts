@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { BillingMode } from '../../service/types.ts';
 import {
-  actorOf, body, COMMENT, defined, MONEY_IN, moneyFor, NAME, nameParams, NO_CONTENT, nonNegative, once, PAGING_QUERY, pageOf,
+  actorOf, body, COMMENT, defined, MONEY_IN, moneyFor, NAME, nameParams, NO_CONTENT, nonNegative, KEYED, once, PAGING_QUERY, pageOf,
 } from './common.ts';
 import * as F from './format.ts';
 
@@ -29,6 +29,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { name: string; fullName?: string; email?: string; restricted?: boolean; billingMode?: BillingMode | null; balance?: string } }>('/users', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: 'Create a user', tags: TAGS,
       body: body({ name: NAME, fullName: { type: 'string', maxLength: 200 }, email: { type: 'string', maxLength: 320 }, restricted: { type: 'boolean' }, billingMode: NULL_MODE, balance: MONEY_IN }, ['name']),
       response: { 201: F.USER_SCHEMA },
@@ -51,6 +52,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
   app.patch<{ Params: NameP; Body: { fullName?: string; email?: string; restricted?: boolean; billingMode?: BillingMode | null; overdraft?: string; disabled?: boolean } }>('/users/:name', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: 'Change a user', tags: TAGS, params: nameParams('name'),
       body: body({ fullName: { type: 'string', maxLength: 200 }, email: { type: 'string', maxLength: 320 }, restricted: { type: 'boolean' }, billingMode: NULL_MODE, overdraft: MONEY_IN, disabled: { type: 'boolean' } }),
       response: { 200: F.USER_SCHEMA },
@@ -67,7 +69,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
 
   app.delete<{ Params: NameP }>('/users/:name', {
     config: ADMIN,
-    schema: { summary: 'Delete a user (history is kept)', tags: TAGS, params: nameParams('name'), response: NO_CONTENT },
+    schema: { ...KEYED, summary: 'Delete a user (history is kept)', tags: TAGS, params: nameParams('name'), response: NO_CONTENT },
   }, async (request, reply) => {
     await once(service, request, (s) => s.deleteUser(request.params.name));
     return reply.code(204).send();
@@ -76,6 +78,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Params: NameP; Body: { name: string; isDefault?: boolean } }>('/users/:name/accounts', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: 'Add a named personal account (balance) to a user', tags: TAGS, params: nameParams('name'),
       body: body({ name: NAME, isDefault: { type: 'boolean' } }, ['name']), response: { 201: F.USER_SCHEMA },
     },
@@ -108,6 +111,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Params: NameP; Body: { amount: string; comment?: string; account?: string } }>('/users/:name/adjust', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: "Adjust a user's balance by a signed amount", tags: TAGS, params: nameParams('name'),
       body: body({ amount: MONEY_IN, comment: COMMENT, account: NAME }, ['amount']), response: { 200: F.BALANCE_CHANGE_SCHEMA },
     },
@@ -121,6 +125,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Params: NameP; Body: { balance: string; comment?: string; account?: string } }>('/users/:name/set-balance', {
     config: ADMIN,
     schema: {
+      ...KEYED,
       summary: "Set a user's balance", tags: TAGS, params: nameParams('name'),
       body: body({ balance: MONEY_IN, comment: COMMENT, account: NAME }, ['balance']), response: { 200: F.BALANCE_CHANGE_SCHEMA },
     },

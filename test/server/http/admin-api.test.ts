@@ -159,7 +159,7 @@ t.test('OpenAPI: every admin route is described, with its schemas', async (t) =>
   t.equal(described.size, routes.length);
   const adjust = doc.paths['/users/{name}/adjust'].post;
   t.same(adjust.requestBody.content['application/json'].schema.required, ['amount']);
-  t.same(adjust.parameters.map((p: any) => [p.name, p.in]), [['name', 'path']]);
+  t.same(adjust.parameters.map((p: any) => [p.name, p.in]), [['name', 'path'], ['idempotency-key', 'header']]);
   t.ok(adjust.responses['200'].content['application/json'].schema.properties.balanceMinor);
   t.equal(adjust.responses.default.$ref, '#/components/responses/Error');
   t.same(doc.security, [{ bearer: [] }]);

@@ -251,3 +251,19 @@ forEachEngine(t, 'housekeeping purges answers past retention; a later retry runs
   t.not(again.transactionId, first.transactionId, 'a retry after retention is a new request');
   t.equal((await s.getBalance('hal')).balanceMinor, 20);
 });
+
+t.test('the OpenAPI document declares Idempotency-Key on every mutation that honours it', async (t) => {
+  const h = await harness(t);
+  const doc = (await h.admin('GET', '/openapi.json')).json() as { paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }> }>> };
+  const keyed: string[] = [];
+  const unkeyed: string[] = [];
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      if (method === 'get') continue;
+      const has = (op.parameters ?? []).some((p) => p.in === 'header' && p.name === 'idempotency-key');
+      (has ? keyed : unkeyed).push(`${method.toUpperCase()} ${path}`);
+    }
+  }
+  t.same(unkeyed.sort(), ['DELETE /agents/{name}', 'POST /quotas/run'], 'the two documented exceptions');
+  t.equal(keyed.length, 24);
+});
