@@ -1,10 +1,17 @@
 // A private, throw-away PostgreSQL cluster for the benchmark when no URL is given:
 // initdb into a temporary directory, postgres on a free loopback port (run as the
-// `postgres` user when we are root), stopped by its PID (SIGINT: fast shutdown). fsync
-// stays on; commits are not flushed one by one (synchronous_commit=off) unless `durable`:
-// the same guarantee as the SQLite engine's default synchronous=NORMAL (an acknowledged
-// charge survives a kill -9 of printgate; the last fraction of a second may be lost if the
-// machine loses power).
+// `postgres` user when we are root), stopped by its PID (SIGINT: fast shutdown).
+//
+// Durability of this cluster, exactly: fsync stays on, but unless `durable` a commit is
+// acknowledged before its WAL is flushed (synchronous_commit=off); PostgreSQL's WAL writer
+// flushes it within 3 x wal_writer_delay (at most 600 ms with the default 200 ms). So an
+// acknowledged charge survives a kill -9 of printgate (PostgreSQL still has it and writes
+// it), but a crash of PostgreSQL itself, of the OS, or a power loss can lose the commits of
+// the last 0.6 s (whole transactions only: the database stays consistent). That is close to,
+// not the same as, the SQLite engine's default synchronous=NORMAL (which loses nothing when
+// only processes crash). A PostgreSQL left at its defaults (synchronous_commit=on), as the
+// server expects in production, loses nothing acknowledged: `durable` (--pg-durable)
+// measures that setting, where every commit waits for its WAL flush (group-committed).
 // Pass --pg-url to measure an existing server with its own settings.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

@@ -19,7 +19,7 @@ import type { Core } from './core.ts';
 /** The row authorize's user look-up returns (users joined with the default account). */
 export type UserLookupRow = Record<string, unknown>;
 
-const MAX_PROFILES = 50_000;
+const MAX_PROFILES = 20_000;
 
 /** Remembered look-ups by user name, one map per service instance. */
 const memos = new WeakMap<Core, Map<string, UserLookupRow>>();
