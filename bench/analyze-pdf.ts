@@ -4,7 +4,8 @@
 // shared, so CPU time is compared, not wall time):
 //   gs inkcov:  `gs -q -o /dev/null -sDEVICE=inkcov FILE...`, one process, default resolution;
 //   in-process: the engine over every file in one Node process, first pass (cold JIT) and
-//               second pass (warm), CPU from process.cpuUsage(), start-up excluded;
+//               second pass (warm), CPU from process.cpuUsage(), start-up excluded, with
+//               the V8 flags bin/printgate.js sets for `analyze`;
 //   CLI:        the whole `printgate analyze --json FILE...` process (start-up included);
 //   peak RSS:   `printgate analyze --json` on generated spool files of about 500 MB
 //               (a 515 MB file of 22 pages with 3000x3000 gray RGB Flate images that
@@ -177,6 +178,7 @@ function checkVerdicts(path: string, stdout: string): string[] {
 }
 
 const verdictDiffs: string[][] = [];
+const ANALYZE_FLAGS = ['--semi-space-growth-factor=1', '--no-turbofan'];
 const pdfs = manuals();
 if (pdfs.length === 0) { log('no PDF manuals found (apt-get install r-doc-pdf gnuplot-doc; run bench/analyze.ts once)'); process.exit(1); }
 log(`${pdfs.length} PDFs, ${RUNS} runs each`);
@@ -188,7 +190,8 @@ for (let i = 0; i < RUNS; i++) {
     gs.push(g.cpu);
     gsPages = g.stdout.split('\n').filter((l) => /CMYK OK/.test(l)).length;
   }
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', PASSES, ...pdfs], { encoding: 'utf8' });
+  // The engine runs with the V8 flags bin/printgate.js gives `analyze`, as the CLI runs it.
+  const r = spawnSync(process.execPath, [...ANALYZE_FLAGS, '--input-type=module', '-e', PASSES, ...pdfs], { encoding: 'utf8' });
   const o = JSON.parse(r.stdout.trim().split('\n').pop()!) as Array<{ cpu: number; pages: number; colour: number }>;
   cold.push(o[0]!.cpu); warm.push(o[1]!.cpu);
   ({ pages, colour } = o[0]!);
