@@ -19,6 +19,7 @@ declare module 'pg' {
   export interface PoolConfig {
     connectionString?: string;
     max?: number;
+    min?: number;
     idleTimeoutMillis?: number;
     connectionTimeoutMillis?: number;
     statement_timeout?: number;

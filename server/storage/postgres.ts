@@ -44,6 +44,8 @@ const mapped = (e: unknown): never => { throw storageError(e); };
 export interface PostgresOptions {
   url: string;
   poolSize?: number;
+  /** How long an idle connection above the minimum lives (all are kept: see `min`). */
+  idleTimeoutMs?: number;
 }
 
 export class PostgresStorage implements Storage {
@@ -56,10 +58,15 @@ export class PostgresStorage implements Storage {
   #closed = false;
 
   constructor(options: PostgresOptions) {
+    const max = options.poolSize ?? Number(process.env.PRINTGATE_PG_POOL ?? 16);
     this.#pool = new pg.Pool({
       connectionString: options.url,
-      max: options.poolSize ?? Number(process.env.PRINTGATE_PG_POOL ?? 16),
-      idleTimeoutMillis: 30_000,
+      max,
+      // Connections, once opened, are kept (the idle time-out closes none of them): a burst
+      // after a quiet spell would otherwise pay for new backends (fork, authentication, cold
+      // catalog caches, every statement prepared and planned again) just when it is late.
+      min: max,
+      idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
       connectionTimeoutMillis: 30_000,
       application_name: 'printgate',
       types: {

@@ -43,3 +43,14 @@ t.test('statements outside a transaction run concurrently on several connections
   t.equal(new Set(pids).size, 4, 'four backends');
   t.ok(took < 700, `took ${took.toFixed(0)} ms`);
 });
+
+t.test('idle connections are kept, not closed and reopened', { skip: needs('postgresql', pgAvailable()) }, async (t) => {
+  const url = await freshPgDatabase(t);
+  const s = new PostgresStorage({ url, poolSize: 3, idleTimeoutMs: 50 });
+  t.teardown(() => s.close());
+  const burst = async () => new Set(await Promise.all([0, 1, 2].map(async () => (await s.get<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)'))!.pid)));
+  const first = await burst();
+  t.equal(first.size, 3);
+  await new Promise((r) => setTimeout(r, 300));   // six idle time-outs
+  t.same([...await burst()].sort(), [...first].sort(), 'the same three backends serve the next burst');
+});
