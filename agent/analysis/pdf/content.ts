@@ -104,20 +104,30 @@ export class ColourAnalyser {
   }
 
   private async annotationsHaveColour(page: PdfDict): Promise<boolean> {
-    const annots = await this.doc.resolve(page.get('Annots'));
+    const doc = this.doc;
+    // Pages of link-heavy documents carry hundreds of annotations, nearly all of which do
+    // not print: values that parse at once are not awaited, and annotation dictionaries
+    // (used by this page only) are not kept in the object cache.
+    let annots = doc.resolve(page.get('Annots'));
+    if (annots instanceof Promise) annots = await annots;
     if (!Array.isArray(annots)) return false;
-    for (const a of annots.slice(0, 5000)) {
-      const d = dictOf(await this.doc.resolve(a));
+    const count = Math.min(annots.length, 5000);
+    for (let i = 0; i < count; i++) {
+      let a = doc.resolveOnce(annots[i]);
+      if (a instanceof Promise) a = await a;
+      const d = dictOf(a);
       if (!d) continue;
-      const flags = numOf(await this.doc.resolve(d.get('F'))) ?? 0;
+      let f = doc.resolve(d.get('F'));
+      if (f instanceof Promise) f = await f;
+      const flags = numOf(f) ?? 0;
       // Print flag (bit 3) set and Hidden (bit 2) clear, else the annotation does not print.
       if ((flags & 4) === 0 || (flags & 2) !== 0) continue;
       if (await this.ocHidden(d)) continue;
-      const ap = dictOf(await this.doc.resolve(d.get('AP')));
-      let n = await this.doc.resolve(ap?.get('N'));
+      const ap = dictOf(await doc.resolve(d.get('AP')));
+      let n = await doc.resolve(ap?.get('N'));
       if (n instanceof PdfDict) {
         const state = nameOf(d.get('AS'));
-        n = state ? await this.doc.resolve(n.get(state)) : undefined;
+        n = state ? await doc.resolve(n.get(state)) : undefined;
       }
       if (!(n instanceof PdfStream)) continue;
       if (await this.form(n, undefined, GState.initial(), 0)) return true;

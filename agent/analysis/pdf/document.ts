@@ -7,7 +7,7 @@ import { AnalysisError, checkBudget } from '../errors.ts';
 import type { Source } from '../source.ts';
 import type { AnalyzeLimits } from '../types.ts';
 import { BlockReader } from './blocks.ts';
-import { openStandard, type Decryptor } from './crypto.ts';
+import type { Decryptor } from './crypto.ts';
 import { decodeFilters, type Decoded } from './filters.ts';
 import { indexOf, isWhite, Lexer, Underflow } from './lexer.ts';
 import { arrayOf, dictOf, isName, nameOf, numOf, PdfDict, PdfName, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
@@ -141,6 +141,8 @@ export class PdfDocument {
     if (!enc) throw new AnalysisError('ANALYSIS_MALFORMED', 'unreadable encryption dictionary', 0);
     const id = arrayOf(this.trailer.get('ID'));
     const id0 = id && id[0] instanceof PdfString ? id[0].bytes : new Uint8Array(0);
+    // Loaded only for encrypted files: it brings in node:crypto (about 5 ms at start-up).
+    const { openStandard } = await import('./crypto.ts');
     this.decryptor = openStandard(enc, id0, 0);
     // Objects read before the decryptor existed (the catalog) hold encrypted strings.
     this.cache.clear();
@@ -366,6 +368,16 @@ export class PdfDocument {
     if (hit !== undefined && !(hit instanceof PdfRef)) return hit;
     // Most objects parse at once (a cached block, a decoded object stream): no promise.
     const now = this.getObject(o.num);
+    if (!(now instanceof Promise) && !(now instanceof PdfRef)) return now;
+    return this.resolveRef(now);
+  }
+
+  /** resolve() for an object used once (a page's annotation): not kept in the cache. */
+  resolveOnce(o: PdfObj | undefined): PdfObj | undefined | Promise<PdfObj | undefined> {
+    if (!(o instanceof PdfRef)) return o;
+    const hit = this.cache.get(o.num);
+    if (hit !== undefined && !(hit instanceof PdfRef)) return hit;
+    const now = this.getObject(o.num, false);
     if (!(now instanceof Promise) && !(now instanceof PdfRef)) return now;
     return this.resolveRef(now);
   }
