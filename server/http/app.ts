@@ -43,6 +43,8 @@ export interface AppOptions {
   readonly logLevel?: LogLevel;
   /** PEM certificate and key: the app's own server speaks HTTPS. */
   readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer } | null;
+  /** Proxies whose X-Forwarded-* headers are believed (config.ts parseTrustProxy); none by default. */
+  readonly trustProxy?: readonly string[];
   /** Extra plugins registered after the built-in areas. */
   readonly plugins?: ReadonlyArray<{ readonly plugin: FastifyPluginAsync<any>; readonly options?: Record<string, unknown> }>;
 }
@@ -55,6 +57,8 @@ export function buildApp(service: PrintService, options: AppOptions): FastifyIns
     logController: new LogController({ disableRequestLogging: !['info', 'debug', 'trace'].includes(level) }),
     exposeHeadRoutes: false,
     bodyLimit: ADMIN_BODY_LIMIT,
+    // request.ip/protocol/host follow X-Forwarded-* only when the socket's peer is listed.
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     // Requests already on a connection while the app closes are still answered normally.
     return503OnClosing: false,
     // Strict types: no coercion of bodies (query integers are converted by coerceQuery), and
