@@ -12,7 +12,7 @@ import { ColourAnalyser } from './content.ts';
 import { PdfDocument } from './document.ts';
 import { indexOf, lastIndexOf } from './lexer.ts';
 import { OptionalContent } from './optional.ts';
-import { linearizedPageCount, pageContents, walkPages } from './pages.ts';
+import { linearizedPageCount, pageContents, PageWalker } from './pages.ts';
 
 function sniff(head: Uint8Array, tail: Uint8Array): number {
   const at = indexOf(head, '%PDF-', 0, Math.min(head.length, 1024));
@@ -47,7 +47,11 @@ async function analyzeDocument(source: Source, options: AnalyzeOptions): Promise
   let pageDamage = false;
   let lastW = NaN, lastH = NaN, lastName = '';
   try {
-    for await (const page of walkPages(doc)) {
+    const walker = await PageWalker.open(doc);
+    for (;;) {
+      const next = walker.next();
+      const page = next instanceof Promise ? await next : next;
+      if (page === null) break;
       pages++;
       // Pages mostly share one size: name it once.
       if (page.widthPt !== lastW || page.heightPt !== lastH) { lastW = page.widthPt; lastH = page.heightPt; lastName = mediaName(lastW, lastH); }
@@ -55,7 +59,8 @@ async function analyzeDocument(source: Source, options: AnalyzeOptions): Promise
       if (!analyser) continue;
       let colour = false;
       try {
-        const contents = await pageContents(doc, page.dict);
+        const pc = pageContents(doc, page.dict);
+        const contents = pc instanceof Promise ? await pc : pc;
         colour = await analyser.pageHasColour(page.dict, page.resources, contents);
         if (analyser.damaged) {
           doc.warn(`page ${pages}: content could not be read to the end (${analyser.damaged})`);
