@@ -3,6 +3,7 @@
 // undefined. Everything else (currency, defaults, quotas...) is a setting in the database,
 // not here. Pure: takes argv and env, returns a value or throws a UsageError.
 
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseCommandArgs, UsageError } from '../cli/usage.ts';
 
@@ -20,6 +21,12 @@ export interface ServerConfig {
   readonly tls: { readonly cert: string; readonly key: string } | null;
   /** Fastify/pino log level; `warn` by default so that no request is logged. */
   readonly logLevel: LogLevel;
+  /**
+   * Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto / X-Forwarded-Host are
+   * believed: addresses, CIDR ranges or proxy-addr's names (loopback, linklocal,
+   * uniquelocal), as Fastify's `trustProxy` takes them. Empty = trust nothing.
+   */
+  readonly trustProxy: readonly string[];
 }
 
 export const DEFAULT_PORT = 8631;
@@ -37,6 +44,9 @@ options (each has an environment equivalent):
   --tls-cert FILE   PEM certificate: serve HTTPS (PRINTGATE_TLS_CERT)
   --tls-key FILE    PEM private key for --tls-cert (PRINTGATE_TLS_KEY)
   --log-level L     fatal|error|warn|info|debug|trace|silent (PRINTGATE_LOG_LEVEL, default warn)
+  --trust-proxy L   reverse proxies to believe X-Forwarded-For/-Proto from: a comma-separated
+                    list of addresses and CIDR ranges (IPv4, IPv6), or loopback, linklocal,
+                    uniquelocal (PRINTGATE_TRUST_PROXY, default: none)
   -h, --help        this help
 
 The admin API token is PRINTGATE_ADMIN_TOKEN when set, else generated at first start
@@ -51,6 +61,7 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'log-level': { type: 'string' },
+  'trust-proxy': { type: 'string' },
 } as const;
 
 export interface ParsedServerArgs {
@@ -98,7 +109,50 @@ export function resolveConfig(flags: Partial<Record<keyof typeof OPTIONS, string
   const level = pick(flags['log-level'], env.PRINTGATE_LOG_LEVEL) ?? 'warn';
   if (!LOG_LEVELS.includes(level as LogLevel)) throw new UsageError(`--log-level: one of ${LOG_LEVELS.join(', ')}`);
 
-  return { dataDir, db, port, host, tls, logLevel: level as LogLevel };
+  const trustProxy = parseTrustProxy(pick(flags['trust-proxy'], env.PRINTGATE_TRUST_PROXY) ?? '');
+
+  return { dataDir, db, port, host, tls, logLevel: level as LogLevel, trustProxy };
+}
+
+/** proxy-addr's named ranges (loopback = 127.0.0.0/8 and ::1; see docs/server-http.md). */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * The --trust-proxy list: comma-separated entries, each an IPv4 or IPv6 address, an
+ * address/prefix CIDR range, or a named range. Blank = trust nothing. Stricter than
+ * proxy-addr (dotted quads only, no zones, no netmasks, prefix at least 1, as proxy-addr
+ * refuses /0), so everything accepted here compiles there; a mistake is a UsageError
+ * at start rather than a proxy silently not trusted.
+ */
+export function parseTrustProxy(raw: string): string[] {
+  if (raw.trim() === '') return [];
+  const out: string[] = [];
+  for (const piece of raw.split(',')) {
+    const entry = piece.trim();
+    if (entry === '') throw new UsageError(`--trust-proxy: empty entry in "${raw}"`);
+    const lower = entry.toLowerCase();
+    if (PROXY_RANGE_NAMES.includes(lower)) {
+      out.push(lower);
+      continue;
+    }
+    const slash = lower.indexOf('/');
+    const address = (slash < 0 ? lower : lower.slice(0, slash)).replace(/^\[(.*)\]$/, '$1');
+    const family = address.includes('%') ? 0 : isIP(address);
+    if (family === 0) {
+      throw new UsageError(`--trust-proxy: "${entry}" is not an IP address, a CIDR range (address/prefix) or one of ${PROXY_RANGE_NAMES.join(', ')}`);
+    }
+    if (slash < 0) {
+      out.push(address);
+      continue;
+    }
+    const max = family === 4 ? 32 : 128;
+    const prefix = lower.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(prefix) || Number(prefix) < 1 || Number(prefix) > max) {
+      throw new UsageError(`--trust-proxy: "${entry}": the prefix length must be a number from 1 to ${max}`);
+    }
+    out.push(`${address}/${Number(prefix)}`);
+  }
+  return out;
 }
 
 /** Whether an address only accepts connections from this machine. */

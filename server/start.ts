@@ -48,7 +48,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   });
   let app: FastifyInstance | null = null;
   try {
-    app = buildApp(service, { adminTokenHash: admin.hash, logLevel: config.logLevel, https, plugins: [
+    app = buildApp(service, { adminTokenHash: admin.hash, logLevel: config.logLevel, https, trustProxy: config.trustProxy, plugins: [
       { plugin: webPlugin, options: { env: options.env ?? process.env, ...options.web } }, ...(options.plugins ?? []),
     ] });
     await app.listen({ port: config.port, host: config.host });
@@ -74,6 +74,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     `  database:    ${config.db.startsWith('postgres') ? redactUrl(config.db) : config.db}`,
     `  admin API:   ${url}/api/admin/v1 (OpenAPI at ${url}/api/admin/v1/openapi.json)`,
     `  web pages:   ${url}/ (users), ${url}/admin (administrators; password: printgate cmd set-admin-password)`,
+    `  proxies:     ${config.trustProxy.length > 0
+      ? `trusted: ${config.trustProxy.join(', ')} (client address from X-Forwarded-For, scheme from X-Forwarded-Proto)`
+      : 'none trusted (X-Forwarded-* headers ignored; --trust-proxy)'}`,
   ];
 
   let closing: Promise<void> | null = null;

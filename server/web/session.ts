@@ -3,8 +3,11 @@
 //
 // - Two cookies, so one browser can be a user and an administrator at once:
 //   `printgate_user` and `printgate_admin`, both HttpOnly, SameSite=Lax, Path=/, and
-//   Secure when the request came over HTTPS. The value is 32 random bytes; the database
-//   keeps only its SHA-256 (store.ts) with the expiry.
+//   Secure when the request came over HTTPS: to this server's own TLS, or to a trusted
+//   proxy that says so in X-Forwarded-Proto (request.protocol; --trust-proxy). The value
+//   is 32 random bytes; the database keeps only its SHA-256 (store.ts) with the expiry.
+// - The client's address (rate limits, the session's record) is request.ip: the socket's
+//   peer, or the X-Forwarded-For client when that peer is a trusted proxy.
 // - The resolver only reads cookies for the web areas (`/`, `/admin...`, `/api/user/...`),
 //   never for the admin and agent APIs: those take bearer tokens only, so a cookie can
 //   never be replayed by another site against them.
@@ -52,7 +55,8 @@ export function parseCookies(header: string | undefined): Map<string, string> {
 }
 
 export function cookieHeader(request: FastifyRequest, name: string, value: string, maxAgeSeconds: number): string {
-  const secure = request.protocol === 'https' ? '; Secure' : '';
+  // A trusted proxy's X-Forwarded-Proto arrives as sent; the scheme is case-insensitive.
+  const secure = String(request.protocol).toLowerCase() === 'https' ? '; Secure' : '';
   return `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure}`;
 }
 

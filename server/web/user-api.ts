@@ -116,8 +116,9 @@ export async function userApi(app: FastifyInstance, ctx: WebContext): Promise<vo
   app.post<{ Params: { id: string }; Body: { account?: string; pin?: string } | null }>(`${P}/jobs/:id/release`, {
     config: { auth: 'user' }, schema: { params: ID_PARAMS, body: ANSWER_BODY },
   }, async (request) => {
-    // The client's address (the socket's; a proxy's unless the server trusts proxies):
-    // claims through the client must come from the job's host.
+    // The client's address: the socket's peer, or, when that peer is a trusted proxy
+    // (--trust-proxy), the client it names in X-Forwarded-For. Claims through the client
+    // must come from the job's host.
     const job = await ctx.answers.release(userOf(request), request.params.id, request.body ?? {}, request.ip);
     return { jobId: job.id, status: job.status, account: job.account };
   });

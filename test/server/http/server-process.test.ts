@@ -12,7 +12,7 @@ const BIN = resolve(import.meta.dirname, '../../../bin/printgate.js');
 
 async function startProcess(dataDir: string, extra: string[] = []) {
   const child = spawn(process.execPath, [BIN, 'server', '--port', '0', '--data', dataDir, ...extra], {
-    env: { ...process.env, PRINTGATE_ADMIN_TOKEN: '', PRINTGATE_DB: '', PRINTGATE_PORT: '', PRINTGATE_DATA: '' },
+    env: { ...process.env, PRINTGATE_ADMIN_TOKEN: '', PRINTGATE_DB: '', PRINTGATE_PORT: '', PRINTGATE_DATA: '', PRINTGATE_TRUST_PROXY: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -78,4 +78,24 @@ t.test('--help exits 0; a bad flag exits 2', async (t) => {
   const bad = spawnSync(process.execPath, [BIN, 'server', '--port', 'eighty'], { encoding: 'utf8' });
   t.equal(bad.status, 2);
   t.match(bad.stderr, /--port/);
+});
+
+t.test('--trust-proxy: a bad entry exits 2 naming it; a good list is in the banner', async (t) => {
+  const dir = scratch(t);
+  const bad = spawnSync(process.execPath, [BIN, 'server', '--port', '0', '--data', join(dir, 'bad'), '--trust-proxy', '127.0.0.1,10.0.0.0/33'], {
+    encoding: 'utf8', timeout: 20_000, env: { ...process.env, PRINTGATE_ADMIN_TOKEN: '' },
+  });
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /--trust-proxy: "10\.0\.0\.0\/33": the prefix length must be a number from 1 to 32/);
+  t.equal(bad.stdout, '', 'nothing started');
+  const badEnv = spawnSync(process.execPath, [BIN, 'server', '--port', '0', '--data', join(dir, 'bad')], {
+    encoding: 'utf8', timeout: 20_000, env: { ...process.env, PRINTGATE_ADMIN_TOKEN: '', PRINTGATE_TRUST_PROXY: 'proxy.example.org' },
+  });
+  t.equal(badEnv.status, 2, 'from the environment too');
+  t.match(badEnv.stderr, /--trust-proxy: "proxy\.example\.org" is not an IP address/);
+
+  const p = await startProcess(join(dir, 'good'), ['--trust-proxy', 'loopback, 10.0.0.0/8']);
+  t.match(p.output(), /proxies: +trusted: loopback, 10\.0\.0\.0\/8 \(client address from X-Forwarded-For/);
+  p.child.kill('SIGTERM');
+  t.equal(await p.exited, 0);
 });

@@ -41,9 +41,9 @@ export function cookieOf(res: LightMyRequestResponse, name: string): string | un
   return undefined;
 }
 
-export async function webHarness(t: Teardown, options: WebOptions & { db?: string } = {}): Promise<WebHarness> {
-  const { db, ...web } = options;
-  const h = await harness(t, { ...(db ? { db } : {}), plugins: [{ plugin: webPlugin, options: { env: {}, ...web } }] });
+export async function webHarness(t: Teardown, options: WebOptions & { db?: string; trustProxy?: readonly string[] } = {}): Promise<WebHarness> {
+  const { db, trustProxy, ...web } = options;
+  const h = await harness(t, { ...(db ? { db } : {}), ...(trustProxy ? { trustProxy } : {}), plugins: [{ plugin: webPlugin, options: { env: {}, ...web } }] });
   const form = (url: string, login: Login | undefined, fields: Record<string, string>) => h.app.inject({
     method: 'POST', url,
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...(login ? { cookie: login.cookie } : {}) },
