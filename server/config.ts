@@ -155,6 +155,20 @@ export function parseTrustProxy(raw: string): string[] {
   return out;
 }
 
+/**
+ * Trusted entries wide enough to hold clients as well as proxies (a named private range,
+ * an IPv4 prefix under /24, an IPv6 prefix under /64): every host inside may set its own
+ * client address, so start-up warns about them.
+ */
+export function broadProxyRanges(trustProxy: readonly string[]): string[] {
+  return trustProxy.filter((entry) => {
+    if (entry === 'linklocal' || entry === 'uniquelocal') return true;
+    const slash = entry.indexOf('/');
+    if (slash < 0) return false;
+    return Number(entry.slice(slash + 1)) < (isIP(entry.slice(0, slash)) === 4 ? 24 : 64);
+  });
+}
+
 /** Whether an address only accepts connections from this machine. */
 export function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.ts';
-import { isLoopback, redactUrl } from './config.ts';
+import { broadProxyRanges, isLoopback, redactUrl } from './config.ts';
 import { openService } from './service/index.ts';
 import type { PrintService } from './service/types.ts';
 import { loadAdminToken, type AdminCredential } from './http/admin-token.ts';
@@ -66,6 +66,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const warnings = [...admin.warnings];
   if (!config.tls && !isLoopback(config.host)) {
     warnings.push(`WARNING: listening on ${config.host} without TLS: tokens and balances cross the network in clear text. Use --tls-cert/--tls-key (or a TLS proxy).`);
+  }
+  const broad = broadProxyRanges(config.trustProxy);
+  if (broad.length > 0) {
+    warnings.push(`WARNING: --trust-proxy ${broad.join(', ')}: every host in ${broad.length > 1 ? 'these ranges' : 'this range'} can choose its own client address with X-Forwarded-For (claims, log-in limits). List only the proxies' addresses.`);
   }
   const banner = [
     `printgate server listening on ${url}`,

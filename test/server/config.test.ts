@@ -1,7 +1,7 @@
 // printgate server options: flags win over the environment, defaults, and usage errors.
 import t from 'tap';
 import Fastify from 'fastify';
-import { isLoopback, parseServerArgs, parseTrustProxy, redactUrl, resolveConfig } from '../../server/config.ts';
+import { broadProxyRanges, isLoopback, parseServerArgs, parseTrustProxy, redactUrl, resolveConfig } from '../../server/config.ts';
 import { UsageError } from '../../cli/usage.ts';
 
 t.test('defaults: ./data, SQLite file inside it, 127.0.0.1:8631, no TLS, warn', async (t) => {
@@ -92,4 +92,10 @@ t.test('--trust-proxy: whatever passes validation compiles in Fastify (proxy-add
   t.teardown(() => app.close());
   const r = await app.inject({ url: '/', remoteAddress: '10.1.2.3', headers: { 'x-forwarded-for': '203.0.113.9' } });
   t.equal(r.json().ip, '203.0.113.9');
+});
+
+t.test('--trust-proxy: ranges wide enough to hold clients are named for a warning', async (t) => {
+  t.same(broadProxyRanges(parseTrustProxy('127.0.0.1,loopback,10.1.2.0/24,fd00:1:2:3::/64,::1,10.0.0.0/8,uniquelocal,linklocal,2001:db8::/48,10.1.0.0/23')),
+    ['10.0.0.0/8', 'uniquelocal', 'linklocal', '2001:db8::/48', '10.1.0.0/23']);
+  t.same(broadProxyRanges([]), []);
 });

@@ -98,4 +98,7 @@ t.test('--trust-proxy: a bad entry exits 2 naming it; a good list is in the bann
   t.match(p.output(), /proxies: +trusted: loopback, 10\.0\.0\.0\/8 \(client address from X-Forwarded-For/);
   p.child.kill('SIGTERM');
   t.equal(await p.exited, 0);
+  if (!p.child.stderr.readableEnded) await new Promise((r) => p.child.stderr.once('end', r));
+  t.match(p.errors(), /WARNING: --trust-proxy 10\.0\.0\.0\/8: every host in this range can choose its own client address/);
+  t.notMatch(p.errors(), /loopback/, 'loopback is not a warning');
 });
