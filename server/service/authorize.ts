@@ -105,6 +105,7 @@ export async function authorize(core: Core, auth: AgentAuth, agent: AgentIdentit
       // insert was lost: everything this attempt did is rolled back; answer as before.
       if (e instanceof NeedsTransaction) {
         autocommit = false;
+        prepared.memo = false;
         attempt--;
         continue;
       }
@@ -164,7 +165,7 @@ async function decideAndRecord(core: Core, tx: Queryable, autocommit: boolean, a
     // retry loses that claim, rolls back and returns the first answer (see authorize).
     const now = core.clock();
     // The user and their default account in one round trip, or none with a remembered profile.
-    const remembered = p.memo ? rememberedUser(core, userName) : undefined;
+    const remembered = autocommit && p.memo ? rememberedUser(core, userName) : undefined;
     const found = remembered ?? await tx.get<Record<string, unknown>>(
       `SELECT ${USER_COLUMNS_U}, ${ACCOUNT_COLUMNS_A},
          (SELECT ${core.db.dialect.listAgg('m.group_id')} FROM group_members m WHERE m.user_id = u.id) AS group_ids
