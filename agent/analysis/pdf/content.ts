@@ -113,7 +113,14 @@ export class ColourAnalyser {
     if (!Array.isArray(annots)) return false;
     const count = Math.min(annots.length, 5000);
     for (let i = 0; i < count; i++) {
-      let a = doc.resolveOnce(annots[i]);
+      const ref = annots[i];
+      if (ref instanceof PdfRef) {
+        // Most annotations (links) do not print: their /F says so without parsing them.
+        const f = doc.peekInteger(ref.num, 'F');
+        if (f !== undefined && ((f ?? 0) & 4) === 0) continue;
+        if (f !== undefined && (f! & 2) !== 0) continue;
+      }
+      let a = doc.resolveOnce(ref);
       if (a instanceof Promise) a = await a;
       const d = dictOf(a);
       if (!d) continue;

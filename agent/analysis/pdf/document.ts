@@ -11,6 +11,7 @@ import type { Decryptor } from './crypto.ts';
 import { decodeFilters, type Decoded } from './filters.ts';
 import { indexOf, isWhite, Lexer, Underflow } from './lexer.ts';
 import { arrayOf, dictOf, isName, nameOf, numOf, PdfDict, PdfName, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
+import { dictInteger, objectHeader } from './skim.ts';
 import { readXrefChain, rebuildXref } from './xref.ts';
 import { XrefTable } from './xreftable.ts';
 
@@ -370,6 +371,30 @@ export class PdfDocument {
     const now = this.getObject(o.num);
     if (!(now instanceof Promise) && !(now instanceof PdfRef)) return now;
     return this.resolveRef(now);
+  }
+
+  /**
+   * The plain unsigned integer entry `key` of dictionary object `num`, read from its bytes
+   * without parsing it (skim.ts), when those bytes are at hand: a cached block or an object
+   * stream already decoded. null: the dictionary has no such entry. undefined: resolve the
+   * object instead (not at hand, not plain, or anything the parser would warn about).
+   */
+  peekInteger(num: number, key: string): number | null | undefined {
+    if (this.cache.has(num)) return undefined;
+    const e = this.entries.get(num);
+    if (!e) return undefined;
+    if (e.type === 2) {
+      const stm = this.objStms.get(e.a);
+      if (!stm || stm.byIndex[e.b] !== num) return undefined;
+      const at = stm.offsets.get(num);
+      if (at === undefined || at >= stm.data.length) return undefined;
+      return dictInteger(stm.data, at, key);
+    }
+    if (e.type !== 1 || this.resolving.has(num) || e.a < 0 || e.a >= this.reader.size) return undefined;
+    const win = this.reader.read(e.a, 4096);
+    if (win instanceof Promise) return undefined;
+    const at = objectHeader(win, 0, num);
+    return at < 0 ? undefined : dictInteger(win, at, key);
   }
 
   /** resolve() for an object used once (a page's annotation): not kept in the cache. */

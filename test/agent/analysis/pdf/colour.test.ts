@@ -117,6 +117,21 @@ t.test('printing annotations count, others do not', async (t) => {
   t.same(await colourOf(annot(4 | 2), (w) => { ap(w); }), [], 'hidden');
 });
 
+t.test('indirect annotations: /F read without parsing, and every other form parsed', async (t) => {
+  // Link-like annotations as separate objects (as in hyperlinked manuals), one of them
+  // printing with a colour appearance; the flags in each plain and awkward form.
+  const run = async (flags: string[]) => colourOf([{ content: '0 g 0 0 5 5 re f\n', extra: `/Annots [${flags.map((_, i) => `${4 + i} 0 R`).join(' ')}]` }], (w) => {
+    w.stream('/Type /XObject /Subtype /Form /BBox [0 0 10 10]', '0 0 1 rg 0 0 10 10 re f'); // 3
+    for (const f of flags) w.add(`<< /Type /Annot /Subtype /Square /Rect [0 0 10 10] /A << /S /URI /F 4 /URI (x) >> ${f} /AP << /N 3 0 R >> >>`);
+  });
+  t.same(await run(['/F 0', '/F 32', '']), [], 'none prints (an /F in a nested dictionary is not the annotation\'s)');
+  t.same(await run(['/F 0', '/F 4']), [1], 'plain /F 4');
+  t.same(await run(['/F 6']), [], 'print + hidden');
+  t.same(await run(['/F 4.0']), [1], 'not an integer: parsed');
+  t.same(await run(['/F 1 /F 4']), [1], 'the last duplicate wins');
+  t.same(await run(['/F 4 /F 0']), [], 'the last duplicate wins');
+});
+
 t.test('page sizes: CropBox, Rotate, UserUnit', async (t) => {
   const w = new PdfWriter();
   w.page({ content: '', mediaBox: [0, 0, 612, 792] });
