@@ -5,8 +5,8 @@
 // must be one of them. IPv4-mapped IPv6 (`::ffff:1.2.3.4`) counts as the IPv4 address.
 // A loopback client counts only for a job whose host is loopback (or resolves to it) or is
 // the server's own host name: otherwise anybody with a shell on the server could claim
-// everybody's jobs. Behind a reverse proxy the client's address is the proxy's, so claims
-// through the client fail there (see docs/web.md).
+// everybody's jobs. Behind a reverse proxy the client's address is the proxy's unless the
+// proxy is listed in `--trust-proxy` (then it is the forwarded client; see docs/web.md).
 
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
