@@ -107,7 +107,15 @@ export async function run(argv: string[]): Promise<number> {
     }
     const outcomes: FileOutcome[] = [];
     let failed = false;
+    // A reader that goes away (`printgate analyze --json *.pdf | head -1`) is not a crash:
+    // the files it no longer wants are not analysed.
+    let gone = false;
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      gone = true;
+    });
     for (const file of positionals) {
+      if (gone) break;
       let outcome: FileOutcome;
       try {
         const result = await analyzeFile(file, { limits: maxMillis ? { maxMillis } : {}, allowGhostscript: !values['no-ghostscript'] });

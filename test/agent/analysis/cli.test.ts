@@ -25,6 +25,13 @@ t.test('a failure is reported on its line, exit 1', async (t) => {
   t.equal(lines[2].pages, 4);
 });
 
+t.test('a reader that stops reading ends the run quietly (EPIPE)', async (t) => {
+  const r = spawnSync('sh', ['-c', `"${process.execPath}" bin/printgate.js analyze --json ${'fixtures/text/lines-200.txt '.repeat(40)}| head -n 1`], { cwd: ROOT, encoding: 'utf8' });
+  t.equal(r.status, 0);
+  t.equal(r.stdout.trim().split('\n').length, 1);
+  t.notMatch(r.stderr, /EPIPE|Unhandled/);
+});
+
 t.test('the table', async (t) => {
   const r = run('fixtures/raster/cups-v3-rgb8.ras', 'fixtures/raster/zero-width-header.pwg');
   t.equal(r.status, 1);
