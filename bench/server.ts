@@ -10,7 +10,10 @@
 // node:http instead); each has its own agent token, printer and keep-alive connections.
 // Each run also says how much of the time the server's main thread was runnable but
 // waiting for a CPU (from /proc/<pid>/schedstat): on a machine shared with other work,
-// that, not the server, is what the latency tail shows.
+// that, not the server, is what the latency tail shows. There, `chrt -f 5 npm run
+// bench:server ...` (root; the server and its threads inherit the policy) keeps the
+// other work from preempting the server and the load generator, a stand-in for a quiet
+// machine; the reported wait says whether it did (another real-time process defeats it).
 //
 //   npm run bench:server -- [--engine sqlite|postgres|both] [--runs 3] [--seconds 10]
 //                           [--pg-url postgres://...] [--pg-durable] [--json]
