@@ -10,6 +10,10 @@ import { openService } from '../server/service/index.ts';
 
 const { values } = parseArgs({ options: { db: { type: 'string' }, agents: { type: 'string', default: '64' }, seconds: { type: 'string', default: '5' } } });
 const dir = mkdtempSync(join(tmpdir(), 'printgate-bench-'));
+// The scratch database can reach hundreds of MB: removed however the run ends (also when
+// stdout is a closed pipe, e.g. `| head -1`).
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+process.stdout.on('error', () => {});
 const s = await openService({ db: values.db ?? join(dir, 'bench.db'), dataDir: dir, background: false });
 const n = Number(values.agents);
 const agents = [];
@@ -40,4 +44,3 @@ console.log(`${values.db?.startsWith('postgres') ? 'postgres' : 'sqlite'}: ${(pa
 console.log('ledger ok:', (await s.checkLedger()).ok);
 
 await s.close();
-rmSync(dir, { recursive: true, force: true });
