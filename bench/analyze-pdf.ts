@@ -5,7 +5,7 @@
 //   gs inkcov:  `gs -q -o /dev/null -sDEVICE=inkcov FILE...`, one process, default resolution;
 //   in-process: the engine over every file in one Node process, first pass (cold JIT) and
 //               second pass (warm), CPU from process.cpuUsage(), start-up excluded, with
-//               the V8 flags bin/printgate.js sets for `analyze`;
+//               the V8 flags and the compile cache bin/printgate.js sets for `analyze`;
 //   CLI:        the whole `printgate analyze --json FILE...` process (start-up included);
 //   peak RSS:   `printgate analyze --json` on generated spool files of about 500 MB
 //               (a 515 MB file of 22 pages with 3000x3000 gray RGB Flate images that
@@ -150,7 +150,9 @@ function generated(): Array<{ name: string; path: string }> {
 
 // ---- measuring ------------------------------------------------------------------------
 
-const PASSES = `import { analyzeFile } from ${JSON.stringify(join(ROOT, 'agent/analysis/engine.ts'))};
+const PASSES = `import { enableCompileCache } from 'node:module';
+enableCompileCache();
+const { analyzeFile } = await import(${JSON.stringify(join(ROOT, 'agent/analysis/engine.ts'))});
 const out = [];
 for (let pass = 0; pass < 2; pass++) {
   let pages = 0, colour = 0;
@@ -190,7 +192,8 @@ for (let i = 0; i < RUNS; i++) {
     gs.push(g.cpu);
     gsPages = g.stdout.split('\n').filter((l) => /CMYK OK/.test(l)).length;
   }
-  // The engine runs with the V8 flags bin/printgate.js gives `analyze`, as the CLI runs it.
+  // The engine runs with the V8 flags and compile cache bin/printgate.js gives `analyze`,
+  // as the CLI runs it.
   const r = spawnSync(process.execPath, [...ANALYZE_FLAGS, '--input-type=module', '-e', PASSES, ...pdfs], { encoding: 'utf8' });
   const o = JSON.parse(r.stdout.trim().split('\n').pop()!) as Array<{ cpu: number; pages: number; colour: number }>;
   cold.push(o[0]!.cpu); warm.push(o[1]!.cpu);
