@@ -12,6 +12,7 @@ declare module 'pg' {
   }
   export interface PoolClient {
     query<R = Record<string, unknown>>(config: QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>>;
+    query<R = Record<string, unknown>>(config: QueryConfig, callback: (error: Error | null, result: QueryResult<R>) => void): void;
     release(error?: Error | boolean): void;
     on(event: 'error', listener: (err: Error) => void): this;
     removeListener(event: 'error', listener: (err: Error) => void): this;
@@ -30,6 +31,7 @@ declare module 'pg' {
     constructor(config?: PoolConfig);
     query<R = Record<string, unknown>>(config: QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>>;
     connect(): Promise<PoolClient>;
+    connect(callback: (error: Error | undefined, client: PoolClient | undefined, done: (release?: Error | boolean) => void) => void): void;
     end(): Promise<void>;
     on(event: 'error', listener: (err: Error) => void): this;
     on(event: 'connect', listener: (client: PoolClient) => void): this;

@@ -103,26 +103,41 @@ export class PostgresStorage implements Storage {
    * `pool.query`: that discards the connection on ANY error, so every lost race on a unique
    * key or guard (which the service expects and handles) would close a backend and make a
    * later call pay for a new one. Here only a failure of the connection itself discards it.
+   * Callbacks, not promises: the connection goes back to the pool the moment the answer
+   * arrives, before any continuation runs, so a statement issued in between finds it idle
+   * instead of waiting or opening another connection.
    */
-  async #statement(sql: string, params: Params): Promise<QueryResult> {
+  #statement(sql: string, params: Params): Promise<QueryResult> {
     const t0 = this.#trace ? performance.now() : 0;
-    const client = await this.#pool.connect().catch(mapped);
-    const t1 = this.#trace ? performance.now() : 0;
-    let broken: Error | undefined;
-    const onError = (err: Error) => { broken = err; };
-    client.on('error', onError);
-    try {
-      const r = await client.query(this.#config(sql, params));
-      this.#trace?.record('stmt', sql, t0, t1, performance.now());
-      return r;
-    } catch (e) {
-      const failure = storageError(e);
-      if (failure !== e) broken ??= e as Error;
-      throw failure;
-    } finally {
-      client.removeListener('error', onError);
-      client.release(broken);
-    }
+    return new Promise((resolve, reject) => {
+      this.#pool.connect((connectError, client) => {
+        if (connectError || !client) {
+          reject(storageError(connectError ?? new Error('Connection terminated: the pool gave no connection')));
+          return;
+        }
+        const t1 = this.#trace ? performance.now() : 0;
+        let broken: Error | undefined;
+        const onError = (err: Error) => { broken = err; };
+        client.on('error', onError);
+        const done = (error: Error | null | undefined, result?: QueryResult) => {
+          client.removeListener('error', onError);
+          const failure = error ? storageError(error) : undefined;
+          if (error && failure !== error) broken ??= error;
+          client.release(broken);
+          if (error) {
+            reject(failure);
+            return;
+          }
+          this.#trace?.record('stmt', sql, t0, t1, performance.now());
+          resolve(result!);
+        };
+        try {
+          client.query(this.#config(sql, params), done);
+        } catch (e) {
+          done(e as Error);
+        }
+      });
+    });
   }
 
   async #inTransaction(client: PoolClient, sql: string, params: Params): Promise<QueryResult> {
