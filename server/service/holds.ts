@@ -29,15 +29,37 @@ interface EventPayload {
   forceDuplex: boolean;
 }
 
-/** Inside a transaction: `snap` must be read before it (see storedAuthorize). */
-async function emit(snap: Snapshot, tx: Queryable, job: Record<string, unknown>, kind: JobEventKind, extra: Partial<EventPayload>, now: number): Promise<void> {
+/** Advisory lock class of "an agent's job_events numbering" (lock key pair: class, agent). */
+const EVENT_ORDER_LOCK = 7_236_502;
+
+/**
+ * Inside a transaction, as its LAST statement (the lock below is held until COMMIT): `snap`
+ * must be read before the transaction (see storedAuthorize).
+ *
+ * Agents read `seq > afterSeq` and only move afterSeq forward, so an agent's events must
+ * become visible in seq order. SQLite has one writer at a time, so they do. On PostgreSQL
+ * the seq is drawn at INSERT but transactions commit in any order: an event numbered 7
+ * committing after 8 was read would never be delivered (its job never released, its
+ * reservation kept). So the INSERT first takes a transaction-scoped advisory lock per
+ * agent: the next event for that agent draws its seq only after this transaction has
+ * committed (or rolled back) and released the lock, and PostgreSQL makes a commit visible
+ * before it releases the transaction's locks. Per agent, seq order is then commit order,
+ * also across server processes. The price is that event-emitting transactions of one agent
+ * wait for each other's COMMIT (they are rare: releases, cancels, timeouts of held jobs).
+ * No deadlock: nothing else is locked after this. (The alternative, storing the writing
+ * transaction's id and hiding rows above the reader's snapshot xmin, delays every event
+ * behind any long transaction in the database and needs a schema change.)
+ */
+async function emit(core: Core, snap: Snapshot, tx: Queryable, job: Record<string, unknown>, kind: JobEventKind, extra: Partial<EventPayload>, now: number): Promise<void> {
   const printer = snap.printers.get(Number(job.printer_id));
   const payload: EventPayload = {
     queue: printer?.queue ?? '', spoolerJobId: String(job.spooler_job_id), account: '', costMinor: 0, message: '',
     forceGrayscale: Number(job.force_grayscale) === 1, forceDuplex: Number(job.force_duplex) === 1, ...extra,
   };
+  const agentId = Number(job.agent_id);
+  if (core.db.dialect.engine === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?, ?)', [EVENT_ORDER_LOCK, agentId % 2_147_483_647]);
   await tx.run('INSERT INTO job_events (agent_id, job_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)',
-    [Number(job.agent_id), Number(job.id), kind, JSON.stringify(payload), now]);
+    [agentId, Number(job.id), kind, JSON.stringify(payload), now]);
 }
 
 function wake(core: Core, agentId: number): void {
@@ -86,7 +108,7 @@ export async function releaseJob(core: Core, jobId: string, actor: string, optio
     const next = transition('held', 'release')!;
     await tx.run('UPDATE jobs SET status = ?, account_id = ?, reserved = ? WHERE id = ?', [next, account.id, cost, Number(job.id)]);
     const kind: JobEventKind = job.hold_kind === 'CHOOSE_ACCOUNT' || options.account !== undefined ? 'ACCOUNT_CHOSEN' : 'RELEASED';
-    await emit(snap, tx, job, kind, { account: account.name, costMinor: cost, message: `released by ${actor}` }, now);
+    await emit(core, snap, tx, job, kind, { account: account.name, costMinor: cost, message: `released by ${actor}` }, now);
     agentId = Number(job.agent_id);
     return Number(job.id);
   });
@@ -102,7 +124,7 @@ export async function cancelHeldJob(core: Core, jobId: string, actor: string, me
     const now = core.clock();
     const job = await lockedHeldJob(core, tx, jobId);
     await tx.run('UPDATE jobs SET status = ?, cost = 0, completed_at = ? WHERE id = ?', [transition('held', 'cancel')!, now, Number(job.id)]);
-    await emit(snap, tx, job, 'CANCELLED', { message: (message ?? `cancelled by ${actor}`).slice(0, 500) }, now);
+    await emit(core, snap, tx, job, 'CANCELLED', { message: (message ?? `cancelled by ${actor}`).slice(0, 500) }, now);
     agentId = Number(job.agent_id);
     return Number(job.id);
   });
@@ -123,7 +145,7 @@ export async function sweepHeldJobs(core: Core, nowMs?: number): Promise<number>
       if (!job || job.status !== 'held') return false;
       const g = await tx.run("UPDATE jobs SET status = ?, cost = 0, completed_at = ? WHERE id = ? AND status = 'held'", [transition('held', 'timeout')!, now, Number(id)]);
       if (g.changes !== 1) return false;
-      await emit(snap, tx, job, 'TIMED_OUT', { message: 'Nobody released the job in time; it was cancelled without charge.' }, now);
+      await emit(core, snap, tx, job, 'TIMED_OUT', { message: 'Nobody released the job in time; it was cancelled without charge.' }, now);
       agents.add(Number(job.agent_id));
       return true;
     });
