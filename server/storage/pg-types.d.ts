@@ -9,6 +9,7 @@ declare module 'pg' {
     text: string;
     values?: unknown[];
     name?: string;
+    query_timeout?: number;
   }
   export interface PoolClient {
     query<R = Record<string, unknown>>(config: QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>>;
@@ -24,6 +25,10 @@ declare module 'pg' {
     idleTimeoutMillis?: number;
     connectionTimeoutMillis?: number;
     statement_timeout?: number;
+    query_timeout?: number;
+    idle_in_transaction_session_timeout?: number;
+    keepAlive?: boolean;
+    keepAliveInitialDelayMillis?: number;
     application_name?: string;
     types?: { getTypeParser(oid: number, format?: string): (value: string) => unknown };
   }

@@ -15,6 +15,16 @@
 // Failures: a lost or refused connection, a server shutting down or out of resources
 // reach callers as STORAGE_UNAVAILABLE (503, which agents retry), never as a bare driver
 // error (an "Internal error" 500); see storageError().
+//
+// Time limits: a connection dropped silently (a NAT or firewall forgetting an idle flow, a
+// failover) would otherwise hang a request until the OS gives up on the socket, and kept
+// connections (see `min`) make that likely. So TCP keepalive probes idle connections after
+// 10 s; every statement has a client-side limit (`queryTimeoutMs`, default 5 s,
+// PRINTGATE_PG_QUERY_TIMEOUT_MS), past which it fails as STORAGE_UNAVAILABLE and its
+// connection is discarded, never reused, and a new connection must be made within the same
+// limit; on the server, statement_timeout (1 s later, so it ends work the client gave up
+// on) and idle_in_transaction_session_timeout end what a lost client left behind.
+// Migrations run without these limits.
 
 import pg, { type Pool, type PoolClient, type QueryResult } from 'pg';
 import { PrintgateError } from '../../shared/errors.ts';
@@ -30,7 +40,9 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
  * (57P01 admin, 57P02 crash, 57P03 cannot connect now). */
 const UNAVAILABLE_STATE = /^(08...|53...|57P0[123])$/;
 /** What `pg` throws without a code when a connection dies or the pool cannot get one. */
-const DRIVER_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+const DRIVER_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout)/;
+/** A statement's limit for migrations (which may legitimately run long): a day. */
+const UNLIMITED_MS = 86_400_000;
 
 /** A failure about reaching the database becomes STORAGE_UNAVAILABLE; anything else is unchanged. */
 export function storageError(e: unknown): unknown {
@@ -46,6 +58,8 @@ export interface PostgresOptions {
   poolSize?: number;
   /** How long an idle connection above the minimum lives (all are kept: see `min`). */
   idleTimeoutMs?: number;
+  /** Client-side limit per statement and per new connection (see the header). */
+  queryTimeoutMs?: number;
 }
 
 export class PostgresStorage implements Storage {
@@ -59,6 +73,7 @@ export class PostgresStorage implements Storage {
 
   constructor(options: PostgresOptions) {
     const max = options.poolSize ?? Number(process.env.PRINTGATE_PG_POOL ?? 16);
+    const limit = options.queryTimeoutMs ?? Number(process.env.PRINTGATE_PG_QUERY_TIMEOUT_MS ?? 5000);
     this.#pool = new pg.Pool({
       connectionString: options.url,
       max,
@@ -67,7 +82,12 @@ export class PostgresStorage implements Storage {
       // catalog caches, every statement prepared and planned again) just when it is late.
       min: max,
       idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
-      connectionTimeoutMillis: 30_000,
+      connectionTimeoutMillis: limit,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      query_timeout: limit,
+      statement_timeout: limit + 1000,
+      idle_in_transaction_session_timeout: Math.max(10_000, 2 * limit),
       application_name: 'printgate',
       types: {
         getTypeParser: (oid: number, format?: string) =>
@@ -89,8 +109,8 @@ export class PostgresStorage implements Storage {
     return { ...c, values: params as unknown[] };
   }
 
-  #on(client: PoolClient | null): Queryable {
-    const query = (sql: string, params: Params) => client ? this.#inTransaction(client, sql, params) : this.#statement(sql, params);
+  #on(client: PoolClient | null, timeoutMs?: number): Queryable {
+    const query = (sql: string, params: Params) => client ? this.#inTransaction(client, sql, params, timeoutMs) : this.#statement(sql, params);
     return {
       all: async <T>(sql: string, params: Params = []) => (await query(sql, params)).rows as T[],
       get: async <T>(sql: string, params: Params = []) => (await query(sql, params)).rows[0] as T | undefined,
@@ -140,9 +160,10 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  async #inTransaction(client: PoolClient, sql: string, params: Params): Promise<QueryResult> {
+  async #inTransaction(client: PoolClient, sql: string, params: Params, timeoutMs?: number): Promise<QueryResult> {
     const t0 = this.#trace ? performance.now() : 0;
-    const r = await client.query(this.#config(sql, params)).catch(mapped);
+    const config = this.#config(sql, params);
+    const r = await client.query(timeoutMs === undefined ? config : { ...config, query_timeout: timeoutMs }).catch(mapped);
     this.#trace?.record('stmt', sql, t0, t0, performance.now());
     return r;
   }
@@ -174,17 +195,21 @@ export class PostgresStorage implements Storage {
         this.#trace?.record('tx', 'transaction', t0, t1, performance.now());
         return result;
       } catch (e) {
-        try {
-          await client.query('ROLLBACK');
-        } catch (rollbackError) {
-          broken = rollbackError as Error;
+        // A lost or silent connection (statements inside arrive mapped already) can fail the
+        // query before its 'error' event arrives, or never send one: discard the client, so
+        // the pool never hands out a dead one, and skip a ROLLBACK that would only wait out
+        // the time limit again (the server rolls back when the connection goes).
+        const failure = storageError(e);
+        if (failure !== e || (e instanceof PrintgateError && e.code === 'STORAGE_UNAVAILABLE')) broken ??= e as Error;
+        if (!broken) {
+          try {
+            await client.query('ROLLBACK');
+          } catch (rollbackError) {
+            broken = rollbackError as Error;
+          }
         }
         const code = (e as { code?: string }).code;
         if ((code === '40001' || code === '40P01') && attempt < 5) continue;
-        // A lost connection can fail the query before its 'error' event arrives: discard
-        // the client all the same, so the pool never hands out a dead one.
-        const failure = storageError(e);
-        if (failure !== e) broken ??= e as Error;
         throw failure;
       } finally {
         client.removeListener('error', onError);
@@ -205,7 +230,9 @@ export class PostgresStorage implements Storage {
     client.on('error', onError);
     try {
       await client.query('BEGIN');
-      const result = await fn(this.#on(client), async (sql) => { await client.query(sql); });
+      // A migration may take long (an index on a big table), or wait for another process's.
+      await client.query({ text: 'SET LOCAL statement_timeout = 0', query_timeout: UNLIMITED_MS });
+      const result = await fn(this.#on(client, UNLIMITED_MS), async (sql) => { await client.query({ text: sql, query_timeout: UNLIMITED_MS }); });
       await client.query('COMMIT');
       return result;
     } catch (e) {
