@@ -14,7 +14,8 @@
 // survives power loss too, at the cost of one fsync per transaction.
 //
 // Checkpoints (copying the WAL back into the database file, with fsyncs) run in a worker
-// thread on its own connection, so no request ever waits for one on the event loop. A
+// thread on its own connection, so requests do not wait for one on the event loop (but
+// see the backstop below). A
 // PASSIVE checkpoint alone never lets the WAL start over under sustained writes (SQLite
 // rewinds it only when a write begins with every frame copied, and commits keep landing
 // while the worker copies: measured, 1.26 GB of WAL for a 38 MB database after 22 s of
@@ -25,6 +26,14 @@
 // so the two threads take turns through a shared flag: the worker raises it, the next
 // batch sees it before its BEGIN and waits (asynchronously, at most YIELD_MAX_MS) until the
 // worker is done; a writer that does not look (another process) is simply waited for.
+// With journal_size_limit at the same bound, the first commit after a restart also cuts
+// the file back to the bound, and once writes stop the worker truncates it (TRUNCATE, as
+// everything is copied by then). The bound is approximate: between two restarts the WAL
+// grows by whatever lands during one checkpoint cycle, so by how much CPU the worker gets.
+// A worker starved of it (a loaded machine) let it reach 16-30x the bound in tests, so
+// the batches keep a backstop: past WAL_HARD_FACTOR x the bound, the next batch waits
+// for the worker's pass to end and checkpoints (RESTART) on its own connection first,
+// synchronously (see #walBackstop()). Only this process's writes are held to that.
 //
 // Failures: a lock held elsewhere (BUSY, LOCKED, PROTOCOL) is retried for busyTimeoutMs;
 // when that runs out, and for I/O errors, a full disk or a file that cannot be opened, the
@@ -33,6 +42,7 @@
 // full disk) fails as a whole with that cause, and a transaction a failure left open is
 // rolled back before the next one, so one failure never wedges the connection.
 
+import { statSync } from 'node:fs';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { Dialect, Params, Queryable, Row, Storage } from './port.ts';
@@ -54,6 +64,8 @@ const CHECKPOINT_MS = 250;
 const WAL_RESTART_BYTES = 64 * 1024 * 1024;
 /** How long the worker's RESTART checkpoint waits for a writer to let go of the lock. */
 const RESTART_WAIT_MS = 100;
+/** Past this multiple of the bound, batches checkpoint themselves (see #walBackstop()). */
+const WAL_HARD_FACTOR = 4;
 /** Longest a batch waits for the worker's RESTART before it goes ahead (and may get BUSY). */
 const YIELD_MAX_MS = 200;
 /** The shared flag's states: nothing asked; the worker wants the lock; a batch let it have it. */
@@ -67,17 +79,21 @@ const MAX_BATCH = 256;
 // It opens its connection lazily and retries: right after a crash the first connection
 // runs WAL recovery and others may briefly get SQLITE_BUSY. Its busy timeout only serves
 // the RESTART (PASSIVE never waits), which waits that long for the write lock, sleeping in
-// this thread, and falls back to PASSIVE when it does not get it.
+// this thread, and falls back to PASSIVE when it does not get it. When the pass copied
+// everything (nothing was written meanwhile) it uses TRUNCATE instead, which also empties
+// the file, so an idle WAL goes back to nothing rather than staying at its largest.
+// It tells the main thread whether the WAL was made to start over (busy 0) or not.
 const CHECKPOINTER = `
 const { DatabaseSync } = require('node:sqlite');
 const { workerData, parentPort } = require('node:worker_threads');
-let db = null, passive, restart, frameBytes;
+let db = null, passive, restart, truncate, frameBytes;
 const timer = setInterval(() => {
   try {
     if (!db) {
       db = new DatabaseSync(workerData.path, { timeout: workerData.restartWaitMs });
       passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
       restart = db.prepare('PRAGMA wal_checkpoint(RESTART)');
+      truncate = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
       frameBytes = 24 + Number(db.prepare('PRAGMA page_size').get().page_size);
     }
     const r = passive.get();
@@ -87,11 +103,12 @@ const timer = setInterval(() => {
       const flag = workerData.flag;
       Atomics.store(flag, 0, ${FLAG_WANTED});
       Atomics.wait(flag, 0, ${FLAG_WANTED}, 5);
+      let done = false;
       try {
-        restart.get();
+        done = Number((r.checkpointed >= r.log ? truncate : restart).get().busy) === 0;
       } finally {
         Atomics.store(flag, 0, ${FLAG_IDLE});
-        parentPort.postMessage('restart');
+        parentPort.postMessage(done);
       }
     }
   } catch {}
@@ -137,6 +154,14 @@ export class SqliteStorage implements Storage {
   /** Shared with the checkpoint worker (see the header); null without one. */
   #flag: Int32Array | null = null;
   #yielded: Array<() => void> = [];
+  /** The WAL file and the size past which batches checkpoint themselves (0: no backstop). */
+  readonly #walPath: string;
+  #walHardBytes = 0;
+  /** Where the backstop looks again after it could not restart the WAL (see #walBackstop()). */
+  #walBackstopAt = 0;
+  /** Settles close() once nothing is queued or scheduled (see close()). */
+  #drainWaiters: Array<() => void> = [];
+  #closing: Promise<void> | null = null;
 
   constructor(options: SqliteOptions) {
     // No blocking busy timeout: a wait for another connection's write lock would freeze the
@@ -153,22 +178,27 @@ export class SqliteStorage implements Storage {
     this.#db.exec('PRAGMA temp_store = MEMORY');
     this.#db.exec('PRAGMA cache_size = -65536');
     this.#db.exec('PRAGMA busy_timeout = 0');
+    this.#walPath = `${options.path}-wal`;
     if (options.checkpointWorker !== false && options.path !== ':memory:') {
+      const restartBytes = Math.max(1, Math.floor(options.walRestartBytes ?? WAL_RESTART_BYTES));
       this.#db.exec('PRAGMA wal_autocheckpoint = 0');
+      this.#db.exec(`PRAGMA journal_size_limit = ${restartBytes}`);
+      this.#walHardBytes = this.#walBackstopAt = WAL_HARD_FACTOR * restartBytes;
       const flag = new Int32Array(new SharedArrayBuffer(4));
       const worker = new Worker(CHECKPOINTER, { eval: true, workerData: {
         path: options.path, everyMs: options.checkpointEveryMs ?? CHECKPOINT_MS,
-        restartBytes: options.walRestartBytes ?? WAL_RESTART_BYTES, restartWaitMs: RESTART_WAIT_MS, flag,
+        restartBytes, restartWaitMs: RESTART_WAIT_MS, flag,
       } });
       this.#flag = flag;
-      worker.on('message', () => {
-        this.walRestarts++;
+      worker.on('message', (restarted: boolean) => {
+        if (restarted) this.walRestarts++;
         this.#wakeYielded();
       });
       // Should the worker ever fail, checkpoint inside commits again rather than let the WAL
       // grow, and never wait for it again.
       worker.on('error', () => {
         this.#flag = null;
+        this.#walHardBytes = 0;
         this.#wakeYielded();
         this.#checkpointer = null;
         if (!this.#closed) this.#db.exec('PRAGMA wal_autocheckpoint = 1000');
@@ -257,14 +287,58 @@ export class SqliteStorage implements Storage {
     for (const resolve of waiting) resolve();
   }
 
+  /** The backstop for a checkpoint worker that fell behind (see the header); before a BEGIN. */
+  // The worker may be in the middle of its pass, holding the checkpoint lock (RESTART then
+  // answers busy at once): the batch waits for it with short pauses, writing nothing, which
+  // also leaves the CPU to it. RESTART copies what the worker has not (synchronously, on
+  // the event loop: this is the price of the bound) and makes the batch's write rewind the
+  // WAL, its commit cutting the file back to the bound. When it cannot get there within
+  // busyTimeoutMs (a reader or writer in another process), the batch goes ahead and the
+  // backstop looks again only once the WAL has grown by another hard bound, so that costs
+  // one wait per hard bound of growth, not one per batch.
+  async #walBackstop(): Promise<void> {
+    if (this.#walHardBytes === 0) return;
+    const size = statSync(this.#walPath, { throwIfNoEntry: false })?.size ?? 0;
+    if (size <= this.#walHardBytes) this.#walBackstopAt = this.#walHardBytes;
+    if (size <= this.#walBackstopAt) return;
+    this.walBackstops++;
+    const restart = this.#stmt('PRAGMA wal_checkpoint(RESTART)');
+    const start = performance.now();
+    for (let pause = 1; ; pause = Math.min(pause * 2, 8)) {
+      let busy = 1;
+      try {
+        busy = Number((restart.get() as { busy: number }).busy);
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+      }
+      if (busy === 0) return;
+      if (performance.now() - start > this.#busyTimeoutMs) {
+        this.#walBackstopAt = size + this.#walHardBytes;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+
   #pending = 0;
   get #queueEmpty(): boolean { return this.#pending === 0; }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     this.#pending++;
     const run = this.#queue.then(fn);
-    this.#queue = run.then(() => undefined, () => undefined).finally(() => { this.#pending--; });
+    this.#queue = run.then(() => undefined, () => undefined).finally(() => {
+      this.#pending--;
+      this.#wakeDrained();
+    });
     return run;
+  }
+
+  /** Nothing queued and no batch scheduled: settle what close() waits on. */
+  #wakeDrained(): void {
+    if (this.#pending > 0 || this.#batchScheduled) return;
+    const waiting = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const resolve of waiting) resolve();
   }
 
   all<T = Row>(sql: string, params: Params = []): Promise<T[]> {
@@ -303,8 +377,10 @@ export class SqliteStorage implements Storage {
     void this.#exclusive(() => this.#runBatch());
   };
 
-  /** RESTART checkpoints the worker made (for tests). */
+  /** Times the worker made the WAL start over (RESTART or TRUNCATE that got through; for tests). */
   walRestarts = 0;
+  /** Times a batch found the WAL past the hard bound and checkpointed itself (for tests). */
+  walBackstops = 0;
 
   /** Batches run and their sizes (for tests and benchmarks). */
   readonly batchStats = { batches: 0, transactions: 0, largest: 0 };
@@ -326,6 +402,7 @@ export class SqliteStorage implements Storage {
       // behind (a ROLLBACK that failed): undo it, or every BEGIN from now on would fail.
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       await this.#yieldToCheckpoint();
+      await this.#walBackstop();
       // The transaction-control statements run as cached prepared statements: exec() would
       // parse each again, and a batch runs two of them per operation.
       await this.#retryBusy(() => this.#stmt('BEGIN IMMEDIATE').run());
@@ -385,10 +462,22 @@ export class SqliteStorage implements Storage {
     return this.transaction((tx) => fn(tx, async (sql) => { this.#db.exec(sql); }));
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * New calls fail (STORAGE_UNAVAILABLE) from here on; those made before still run: the
+   * batch waiting for its setImmediate, the batches and statements queued behind the one
+   * running (awaiting the queue as it stood would close the database under them).
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
-    await this.#queue;
+    await new Promise<void>((resolve) => {
+      this.#drainWaiters.push(resolve);
+      this.#wakeDrained();
+    });
     if (this.#checkpointer && this.#checkpointer.threadId !== -1) {
       const w = this.#checkpointer;
       const exited = new Promise((r) => w.once('exit', r));
