@@ -168,7 +168,9 @@ function checkVerdicts(path: string, stdout: string): string[] {
   const now: Record<string, unknown> = {};
   for (const line of stdout.trim().split('\n')) {
     const { file, ...rest } = JSON.parse(line) as { file: string };
-    now[file] = rest;
+    // Files under the checkout by their path inside it, so a snapshot written by another
+    // worktree (the A/B copy of the tree before a change) compares with this one.
+    now[file.startsWith(ROOT) ? file.slice(ROOT.length) : file] = rest;
   }
   if (!existsSync(path)) { writeFileSync(path, `${JSON.stringify(now, null, 1)}\n`); return []; }
   const before = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;

@@ -17,6 +17,7 @@ import type { Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
 import { buildHuffman, decodeScanDc, skipScanData, type Huffman, type ScanComponent } from './jpeg-scan.ts';
 import { singlePage } from './result.ts';
+import { sniffJpeg } from './sniff.ts';
 
 interface FrameComponent { id: number; h: number; v: number; tq: number; blocks: Int16Array | null; done: boolean; stride: number; bw: number; bh: number }
 
@@ -199,6 +200,6 @@ function decideFor(f: { comps: FrameComponent[]; hmax: number; vmax: number }, q
 
 export const jpegParser: Parser = {
   format: 'jpeg',
-  sniff: (head) => (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff ? 100 : 0),
+  sniff: sniffJpeg,
   analyze,
 };

@@ -13,8 +13,8 @@ import type { Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
 import { inflatePieces } from './inflate.ts';
 import { singlePage } from './result.ts';
+import { PNG_SIGNATURE, sniffPng } from './sniff.ts';
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const PASSES = [ // Adam7: x0, y0, dx, dy
   [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
@@ -80,7 +80,7 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
   const reader = new ByteReader(source, 0, 256 * 1024);
   await reader.need(8, 'the PNG signature');
   const sig = reader.bytes(8);
-  if (SIGNATURE.some((b, i) => sig[i] !== b)) throw new AnalysisError('ANALYSIS_MALFORMED', 'not a PNG signature', 0);
+  if (PNG_SIGNATURE.some((b, i) => sig[i] !== b)) throw new AnalysisError('ANALYSIS_MALFORMED', 'not a PNG signature', 0);
   let ihdr: Ihdr | null = null;
   let palette: Uint8Array | null = null;
   let alpha: Uint8Array | null = null;
@@ -200,6 +200,6 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
 
 export const pngParser: Parser = {
   format: 'png',
-  sniff: (head) => (SIGNATURE.every((b, i) => head[i] === b) ? 100 : 0),
+  sniff: sniffPng,
   analyze,
 };

@@ -12,6 +12,7 @@ import { AnalysisError, checkBudget } from '../errors.ts';
 import type { Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
 import { imagePages, sizeName } from './result.ts';
+import { sniffTiff } from './sniff.ts';
 import { deflateDecode, lzwDecode, undoPredictor, unpackBits } from './tiff-codecs.ts';
 
 const TYPE_SIZE: Readonly<Record<number, number>> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
@@ -293,11 +294,4 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
   return r;
 }
 
-function sniff(head: Uint8Array): number {
-  if (head.length < 4) return 0;
-  if (head[0] === 0x49 && head[1] === 0x49 && head[2] === 42 && head[3] === 0) return 100;
-  if (head[0] === 0x4d && head[1] === 0x4d && head[2] === 0 && head[3] === 42) return 100;
-  return 0;
-}
-
-export const tiffParser: Parser = { format: 'tiff', sniff, analyze };
+export const tiffParser: Parser = { format: 'tiff', sniff: sniffTiff, analyze };

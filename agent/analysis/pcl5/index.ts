@@ -4,33 +4,15 @@
 // or PJL), duplex (ESC&l#S or PJL), paper size (ESC&l#A or PJL).
 
 import type { AnalysisResult } from '../../../shared/analysis.ts';
-import { readPjl, sniffPjl, type PjlSettings } from '../pjl.ts';
+import { readPjl, type PjlSettings } from '../pjl.ts';
 import { ByteReader } from '../reader.ts';
 import type { Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
 import { Pcl5Interpreter } from './interpreter.ts';
+import { sniffPcl5 } from './sniff.ts';
 import { summarisePrinted } from './summary.ts';
 
-const latin1 = new TextDecoder('latin1');
-
-export const pcl5Parser: Parser = {
-  format: 'pcl5',
-  sniff(head: Uint8Array): number {
-    try {
-      const s = latin1.decode(head.subarray(0, 4096));
-      if (/ HP-PCL XL/.test(s)) return 0;
-      // After a UEL and PJL lines, look at the first bytes of the payload.
-      const { language, body } = sniffPjl(s);
-      if (language !== undefined) return /^PCL5?[CE]?$/.test(language) ? 95 : 0;
-      if (body.startsWith('\x1bE')) return 90;
-      if (/^\x1b[&*()%][a-z]?[-+]?[0-9.]*[@-~]/.test(body)) return 70;
-      return 0;
-    } catch {
-      return 0;
-    }
-  },
-  analyze,
-};
+export const pcl5Parser: Parser = { format: 'pcl5', sniff: sniffPcl5, analyze };
 
 async function analyze(source: Source, options: AnalyzeOptions): Promise<AnalysisResult> {
   const deadline = Date.now() + options.limits.maxMillis;

@@ -12,37 +12,9 @@ import type { AnalyzeOptions, Parser } from '../types.ts';
 import { summarisePrinted } from '../pcl5/summary.ts';
 import { PxlInterpreter } from './interpreter.ts';
 import { PxlLexer } from './lexer.ts';
+import { PXL_MARK as MARK, sniffPclxl } from './sniff.ts';
 
-const MARK = ' HP-PCL XL';
-const latin1 = new TextDecoder('latin1');
-
-/** Offset of a PCL XL stream header in `bytes` (binding char + " HP-PCL XL"), or -1. */
-function headerAt(bytes: Uint8Array): number {
-  const s = latin1.decode(bytes.subarray(0, 4096));
-  const i = s.indexOf(MARK);
-  if (i < 1) return -1;
-  const b = s.charCodeAt(i - 1);
-  return b === 0x28 || b === 0x29 || b === 0x27 ? i - 1 : -1;
-}
-
-export const pclxlParser: Parser = {
-  format: 'pclxl',
-  sniff(head: Uint8Array): number {
-    try {
-      const at = headerAt(head);
-      if (at === 0) return 100;
-      if (at > 0) {
-        // After a PJL block the header must follow ENTER LANGUAGE or a line end.
-        const before = latin1.decode(head.subarray(0, at));
-        return /LANGUAGE\s*=\s*PCLXL/i.test(before) || /[\n\r]$/.test(before) ? 95 : 40;
-      }
-      return /@PJL\s+ENTER\s+LANGUAGE\s*=\s*PCLXL/i.test(latin1.decode(head)) ? 80 : 0;
-    } catch {
-      return 0;
-    }
-  },
-  analyze,
-};
+export const pclxlParser: Parser = { format: 'pclxl', sniff: sniffPclxl, analyze };
 
 async function analyze(source: Source, options: AnalyzeOptions): Promise<AnalysisResult> {
   const deadline = Date.now() + options.limits.maxMillis;

@@ -10,17 +10,9 @@ import type { Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
 import { ColourAnalyser } from './content.ts';
 import { PdfDocument } from './document.ts';
-import { indexOf, lastIndexOf } from './lexer.ts';
 import { OptionalContent } from './optional.ts';
 import { linearizedPageCount, pageContents, PageWalker } from './pages.ts';
-
-function sniff(head: Uint8Array, tail: Uint8Array): number {
-  const at = indexOf(head, '%PDF-', 0, Math.min(head.length, 1024));
-  if (at === 0) return 100;
-  if (at > 0) return 90; // junk (or a wrapper remnant) before the header
-  if (lastIndexOf(tail, '%%EOF') >= 0 && indexOf(head, ' obj', 0) >= 0) return 20;
-  return 0;
-}
+import { sniffPdf } from './sniff.ts';
 
 async function analyze(source: Source, options: AnalyzeOptions): Promise<AnalysisResult> {
   try {
@@ -119,4 +111,4 @@ async function analyzeDocument(source: Source, options: AnalyzeOptions): Promise
   return result;
 }
 
-export const pdfParser: Parser = { format: 'pdf', sniff, analyze };
+export const pdfParser: Parser = { format: 'pdf', sniff: sniffPdf, analyze };

@@ -16,35 +16,15 @@
 import { mediaName, type AnalysisResult } from '../../../shared/analysis.ts';
 import { AnalysisError } from '../errors.ts';
 import { summarise, type PageFact } from '../pcl5/summary.ts';
-import { pjlCopies, pjlPaperName, readPjl, sniffPjl, type PjlSettings } from '../pjl.ts';
+import { pjlCopies, pjlPaperName, readPjl, type PjlSettings } from '../pjl.ts';
 import { ByteReader } from '../reader.ts';
 import { SliceSource, type Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
 import { scanDsc, type DscInfo } from './dsc.ts';
 import { GS_DPI, ghostscriptAvailable, renderPages, type GsRun } from './ghostscript.ts';
+import { sniffPostscript } from './sniff.ts';
 
-const latin1 = new TextDecoder('latin1');
-
-export const postscriptParser: Parser = {
-  format: 'postscript',
-  sniff(head: Uint8Array): number {
-    try {
-      const s = latin1.decode(head.subarray(0, 4096));
-      // A Windows driver's Ctrl-D may come before the UEL.
-      const { language, body } = sniffPjl(s.startsWith('\x04') ? s.slice(1) : s);
-      if (language !== undefined) return language === 'POSTSCRIPT' ? 95 : 0;
-      if (body.startsWith('%!PS-Adobe-')) return 100;
-      if (body.startsWith('%!')) return 90;
-      if (body.startsWith('\x04%!')) return 90;
-      // DOS EPS binary header (C5 D0 D3 C6).
-      if (head[0] === 0xc5 && head[1] === 0xd0 && head[2] === 0xd3 && head[3] === 0xc6) return 80;
-      return 0;
-    } catch {
-      return 0;
-    }
-  },
-  analyze,
-};
+export const postscriptParser: Parser = { format: 'postscript', sniff: sniffPostscript, analyze };
 
 async function analyze(source: Source, options: AnalyzeOptions): Promise<AnalysisResult> {
   const deadline = Date.now() + options.limits.maxMillis;

@@ -18,22 +18,7 @@ import { bandCheck, type LineCheck } from './bands.ts';
 import { colourSpaceInfo, HEADER_BYTES, headerMedia, parseHeader, type RasterHeader } from './header.ts';
 import { decodeCompressedLine, scanCompressed, scanUncompressed, type LineLayout } from './lines.ts';
 import { RasterPages } from './pages.ts';
-
-const SYNCS: Readonly<Record<string, { version: 1 | 2 | 3; le: boolean }>> = {
-  RaSt: { version: 1, le: false }, tSaR: { version: 1, le: true },
-  RaS2: { version: 2, le: false }, '2SaR': { version: 2, le: true },
-  RaS3: { version: 3, le: false }, '3SaR': { version: 3, le: true },
-};
-
-function ascii(bytes: Uint8Array, from: number, to: number): string {
-  let s = '';
-  for (let i = from; i < Math.min(to, bytes.length); i++) s += String.fromCharCode(bytes[i]!);
-  return s;
-}
-
-function isPwg(head: Uint8Array): boolean {
-  return ascii(head, 0, 4) === 'RaS2' && ascii(head, 4, 14) === 'PwgRaster\0';
-}
+import { ascii, isPwg, sniffCupsRaster, sniffPwg, SYNCS } from './sniff.ts';
 
 /** One plane of a planar page, read line by line from its own offset. */
 class PlaneCursor {
@@ -173,13 +158,12 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
 
 export const pwgRasterParser: Parser = {
   format: 'pwg-raster',
-  sniff: (head) => (isPwg(head) ? 100 : 0),
+  sniff: sniffPwg,
   analyze,
 };
 
 export const cupsRasterParser: Parser = {
   format: 'cups-raster',
-  // A PWG file is also a valid CUPS v2 stream: score it lower so the PWG entry wins.
-  sniff: (head) => (SYNCS[ascii(head, 0, 4)] ? (isPwg(head) ? 90 : 95) : 0),
+  sniff: sniffCupsRaster,
   analyze,
 };

@@ -12,8 +12,8 @@ import type { Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
 import { scanCompressed } from './lines.ts';
 import { RasterPages } from './pages.ts';
+import { sniffUrf } from './sniff.ts';
 
-const MAGIC = 'UNIRAST\0';
 const PAGE_HEADER = 32;
 
 function modelFor(space: number): { model: ColourModel; channels: number } | null {
@@ -26,17 +26,11 @@ function modelFor(space: number): { model: ColourModel; channels: number } | nul
   }
 }
 
-function sniff(head: Uint8Array): number {
-  if (head.length < 8) return 0;
-  for (let i = 0; i < 8; i++) if (head[i] !== MAGIC.charCodeAt(i)) return 0;
-  return 100;
-}
-
 async function analyze(source: Source, options: AnalyzeOptions): Promise<AnalysisResult> {
   const reader = new ByteReader(source, 0, 4 << 20, { streaming: true });
   await reader.need(12, 'the URF file header');
   const magic = reader.bytes(8);
-  if (sniff(magic) === 0) throw new AnalysisError('ANALYSIS_MALFORMED', 'not a URF file (no UNIRAST magic)', 0);
+  if (sniffUrf(magic) === 0) throw new AnalysisError('ANALYSIS_MALFORMED', 'not a URF file (no UNIRAST magic)', 0);
   const declared = reader.u32be();
   const pages = new RasterPages(reader, PAGE_HEADER, options);
   const warnings: string[] = [];
@@ -76,4 +70,4 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
   return pages.result('urf', 1, duplex, warnings);
 }
 
-export const urfParser: Parser = { format: 'urf', sniff, analyze };
+export const urfParser: Parser = { format: 'urf', sniff: sniffUrf, analyze };

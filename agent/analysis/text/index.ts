@@ -12,6 +12,7 @@ import type { AnalysisResult } from '../../../shared/analysis.ts';
 import { checkBudget } from '../errors.ts';
 import type { Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
+import { sniffText } from './sniff.ts';
 
 /** texttopdf's defaults without a PPD: Letter 612x792 pt, ImageableArea 18,36 .. 594,756. */
 export const TEXT_LAYOUT = {
@@ -23,18 +24,6 @@ export const TEXT_LAYOUT = {
 } as const;
 
 const CHUNK = 1 << 20;
-
-function sniff(head: Uint8Array): number {
-  if (head.length === 0) return 0;
-  let odd = 0;
-  for (let i = 0; i < head.length; i++) {
-    const b = head[i]!;
-    if (b === 0) return 0; // text never holds NUL; binary formats nearly always do
-    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x08 && b !== 0x0b && b !== 0x1b) odd++;
-  }
-  // Low on purpose: any language with a real signature outranks "looks like text".
-  return odd * 50 <= head.length ? 15 : 0;
-}
 
 /** The layout state machine: one instance per document. */
 class Layout {
@@ -145,6 +134,6 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
 
 export const textParser: Parser = {
   format: 'text',
-  sniff: (head) => sniff(head),
+  sniff: sniffText,
   analyze,
 };
