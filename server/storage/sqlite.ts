@@ -14,26 +14,26 @@
 // survives power loss too, at the cost of one fsync per transaction.
 //
 // Checkpoints (copying the WAL back into the database file, with fsyncs) run in a worker
-// thread on its own connection, so requests do not wait for one on the event loop (but
-// see the backstop below). A
-// PASSIVE checkpoint alone never lets the WAL start over under sustained writes (SQLite
-// rewinds it only when a write begins with every frame copied, and commits keep landing
-// while the worker copies: measured, 1.26 GB of WAL for a 38 MB database after 22 s of
-// bench:server), so once the WAL passes `walRestartBytes` the worker follows its PASSIVE
-// pass with a RESTART checkpoint: that one holds the write lock while it copies what the
-// pass missed and syncs (milliseconds), and the next write rewinds the WAL over its own,
-// already allocated, blocks. Under a heavy write load the write lock is almost never free,
-// so the two threads take turns through a shared flag: the worker raises it, the next
-// batch sees it before its BEGIN and waits (asynchronously, at most YIELD_MAX_MS) until the
-// worker is done; a writer that does not look (another process) is simply waited for.
-// With journal_size_limit at the same bound, the first commit after a restart also cuts
-// the file back to the bound, and once writes stop the worker truncates it (TRUNCATE, as
-// everything is copied by then). The bound is approximate: between two restarts the WAL
-// grows by whatever lands during one checkpoint cycle, so by how much CPU the worker gets.
-// A worker starved of it (a loaded machine) let it reach 16-30x the bound in tests, so
-// the batches keep a backstop: past WAL_HARD_FACTOR x the bound, the next batch waits
-// for the worker's pass to end and checkpoints (RESTART) on its own connection first,
-// synchronously (see #walBackstop()). Only this process's writes are held to that.
+// thread on its own connection, so requests do not wait for one on the event loop (but see
+// the backstop below). A PASSIVE checkpoint alone never lets the WAL start over under
+// sustained writes (SQLite rewinds it only when a write begins with every frame copied, and
+// commits keep landing while the worker copies: measured, 1.26 GB of WAL for a 38 MB
+// database after 22 s of bench:server), so once the WAL passes `walRestartBytes` the worker
+// follows its PASSIVE pass with a RESTART checkpoint: that one holds the write lock while
+// it copies what the pass missed and syncs (milliseconds), and the next write rewinds the
+// WAL over its own, already allocated, blocks. Under a heavy write load the write lock is
+// almost never free, so the two threads take turns through a shared flag: the worker raises
+// it, the next batch sees it before its BEGIN and waits (asynchronously, at most
+// YIELD_MAX_MS) until the worker is done; a writer that does not look (another process) is
+// simply waited for. Once writes stop the worker truncates the file (TRUNCATE, as
+// everything is copied by then); while they go on, it keeps its largest size (overwriting
+// is cheaper than growing a file again) up to the hard bound below, to which
+// journal_size_limit cuts it. The bound is approximate: between two restarts the WAL grows
+// by whatever lands during one checkpoint cycle, so by how much CPU the worker gets. A
+// worker starved of it (a loaded machine) let it reach 16-30x the bound in tests, so the
+// batches keep a backstop: past WAL_HARD_FACTOR x the bound, the next batch waits for the
+// worker's pass to end and checkpoints (RESTART) on its own connection first, synchronously
+// (see #walBackstop()). Only this process's writes are held to that.
 //
 // Failures: a lock held elsewhere (BUSY, LOCKED, PROTOCOL) is retried for busyTimeoutMs;
 // when that runs out, and for I/O errors, a full disk or a file that cannot be opened, the
@@ -182,8 +182,8 @@ export class SqliteStorage implements Storage {
     if (options.checkpointWorker !== false && options.path !== ':memory:') {
       const restartBytes = Math.max(1, Math.floor(options.walRestartBytes ?? WAL_RESTART_BYTES));
       this.#db.exec('PRAGMA wal_autocheckpoint = 0');
-      this.#db.exec(`PRAGMA journal_size_limit = ${restartBytes}`);
       this.#walHardBytes = this.#walBackstopAt = WAL_HARD_FACTOR * restartBytes;
+      this.#db.exec(`PRAGMA journal_size_limit = ${this.#walHardBytes}`);
       const flag = new Int32Array(new SharedArrayBuffer(4));
       const worker = new Worker(CHECKPOINTER, { eval: true, workerData: {
         path: options.path, everyMs: options.checkpointEveryMs ?? CHECKPOINT_MS,
@@ -292,7 +292,7 @@ export class SqliteStorage implements Storage {
   // answers busy at once): the batch waits for it with short pauses, writing nothing, which
   // also leaves the CPU to it. RESTART copies what the worker has not (synchronously, on
   // the event loop: this is the price of the bound) and makes the batch's write rewind the
-  // WAL, its commit cutting the file back to the bound. When it cannot get there within
+  // WAL, its commit cutting the file back to the hard bound. When it cannot get there within
   // busyTimeoutMs (a reader or writer in another process), the batch goes ahead and the
   // backstop looks again only once the WAL has grown by another hard bound, so that costs
   // one wait per hard bound of growth, not one per batch.
