@@ -19,12 +19,13 @@
 // Time limits: a connection dropped silently (a NAT or firewall forgetting an idle flow, a
 // failover) would otherwise hang a request until the OS gives up on the socket, and kept
 // connections (see `min`) make that likely. So TCP keepalive probes idle connections after
-// 10 s; every statement has a client-side limit (`queryTimeoutMs`, default 5 s,
+// 10 s; every statement has a client-side limit (`queryTimeoutMs`, default 10 s,
 // PRINTGATE_PG_QUERY_TIMEOUT_MS), past which it fails as STORAGE_UNAVAILABLE and its
-// connection is discarded, never reused, and a new connection must be made within the same
-// limit; on the server, statement_timeout (1 s later, so it ends work the client gave up
-// on) and idle_in_transaction_session_timeout end what a lost client left behind.
-// Migrations run without these limits.
+// connection is discarded, never reused; getting a connection (waiting for a pooled one,
+// or making a new one) has its own limit (`connectTimeoutMs`, 30 s: generous, because a
+// busy pool's queue is no fault). On the server, statement_timeout (1 s after the client's
+// limit, so it ends work the client gave up on) and idle_in_transaction_session_timeout
+// end what a lost client left behind. Migrations run without these limits.
 
 import pg, { type Pool, type PoolClient, type QueryResult } from 'pg';
 import { PrintgateError } from '../../shared/errors.ts';
@@ -58,8 +59,10 @@ export interface PostgresOptions {
   poolSize?: number;
   /** How long an idle connection above the minimum lives (all are kept: see `min`). */
   idleTimeoutMs?: number;
-  /** Client-side limit per statement and per new connection (see the header). */
+  /** Client-side limit per statement (see the header). */
   queryTimeoutMs?: number;
+  /** Limit on getting a connection: a pooled one's wait, or a new one's making. */
+  connectTimeoutMs?: number;
 }
 
 export class PostgresStorage implements Storage {
@@ -73,7 +76,7 @@ export class PostgresStorage implements Storage {
 
   constructor(options: PostgresOptions) {
     const max = options.poolSize ?? Number(process.env.PRINTGATE_PG_POOL ?? 16);
-    const limit = options.queryTimeoutMs ?? Number(process.env.PRINTGATE_PG_QUERY_TIMEOUT_MS ?? 5000);
+    const limit = options.queryTimeoutMs ?? Number(process.env.PRINTGATE_PG_QUERY_TIMEOUT_MS ?? 10_000);
     this.#pool = new pg.Pool({
       connectionString: options.url,
       max,
@@ -82,7 +85,7 @@ export class PostgresStorage implements Storage {
       // catalog caches, every statement prepared and planned again) just when it is late.
       min: max,
       idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
-      connectionTimeoutMillis: limit,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 30_000,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       query_timeout: limit,

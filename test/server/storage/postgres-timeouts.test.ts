@@ -50,7 +50,7 @@ t.test('a silent path fails fast and recovers', { skip: needs('postgresql', pgAv
   const via = new URL(url);
   via.port = String(proxy.port);
   const LIMIT = 1000;
-  const s = new PostgresStorage({ url: via.toString(), poolSize: 2, queryTimeoutMs: LIMIT });
+  const s = new PostgresStorage({ url: via.toString(), poolSize: 2, queryTimeoutMs: LIMIT, connectTimeoutMs: LIMIT });
   t.teardown(() => s.close());
   await s.run('CREATE TABLE t (x INTEGER)');
   await Promise.all([s.get('SELECT 1'), s.get('SELECT 2')]); // both connections open and kept
