@@ -6,8 +6,11 @@
 // (data-modifying CTEs: all or nothing). A profile that no longer holds, or credit that is
 // gone, makes the statement change nothing; the caller forgets the profile and reads the
 // user afresh (the two-round-trip path). So a stale memo costs a round trip, never a wrong
-// decision: every input of the decision is either re-checked in the same statement that
-// writes, or comes from the caches every path uses (settings, printers, groups).
+// decision: every input of the decision is re-checked in the same statement that writes:
+// the user's rows directly, the cached settings, printers and groups through their
+// version (cache_version, bumped by every change to them: a process that changed them
+// elsewhere makes the statement write nothing, and the job is decided again on a fresh
+// read, which reloads the caches when they are behind).
 //
 // What the check covers, and why it is enough: decide() reads from the user and account
 // only user.disabled, the billing mode (the user's own and their groups'), the group list
@@ -56,11 +59,11 @@ export function sortedGroupIds(row: UserLookupRow): string {
 /**
  * The statement: check the profile, reserve, insert the job. Parameters: cost, account id,
  * credit-limited flag (0/1), cost, then the profile (user id, user name, disabled 0/1,
- * billing mode or NULL, account name, restricted 0/1, sorted group ids), then the job's
- * `valueCount` values. Outcomes:
+ * billing mode or NULL, account name, restricted 0/1, sorted group ids), the version of the
+ * caches the decision used, then the job's `valueCount` values. Outcomes:
  * - one row (job id, balance, reserved, overdraft): done;
- * - a NOT NULL violation (23502) on balance_after: the profile no longer holds or the
- *   credit is short; nothing was written;
+ * - a NOT NULL violation (23502) on balance_after: the profile no longer holds, the caches
+ *   moved on, or the credit is short; nothing was written;
  * - a division by zero (22012): the (agent, key) was taken meanwhile; the statement is
  *   undone, reservation included.
  */
@@ -74,6 +77,7 @@ export function checkedReserveAndInsertSql(columns: string, valueCount: number):
                       AND u.billing_mode IS NOT DISTINCT FROM CAST(? AS TEXT))
         AND a.name = ? AND a.restricted = ?
         AND COALESCE((SELECT string_agg(CAST(m.group_id AS TEXT), ',' ORDER BY m.group_id) FROM group_members m WHERE m.user_id = a.user_id), '') = ?
+        AND (SELECT c.version FROM cache_version c WHERE c.id = 1) = ?
       RETURNING a.balance, a.reserved, a.overdraft),
     j AS (INSERT INTO jobs (${columns}) VALUES (${values}, (SELECT balance - reserved + overdraft FROM r))
           ON CONFLICT (agent_id, idem_key) DO NOTHING RETURNING id)

@@ -157,8 +157,9 @@ interface Prepared {
  * transaction or answered from the first job.
  */
 async function decideAndRecord(core: Core, tx: Queryable, autocommit: boolean, agent: AgentIdentity, input: AuthorizeInput, key: string, hash: string, p: Prepared): Promise<AuthorizeResult> {
-  const { printer, snap, analysis, attrs, offline, userName } = p;
-  const settings = snap.settings;
+  const { analysis, attrs, offline, userName } = p;
+  let { printer, snap } = p;
+  let settings = snap.settings;
   const job = input.job;
   {
     // No look-up of a stored answer first: the job insert below claims (agent, key) and a
@@ -168,13 +169,24 @@ async function decideAndRecord(core: Core, tx: Queryable, autocommit: boolean, a
     const remembered = autocommit && p.memo ? rememberedUser(core, userName) : undefined;
     const found = remembered ?? await tx.get<Record<string, unknown>>(
       `SELECT ${USER_COLUMNS_U}, ${ACCOUNT_COLUMNS_A},
-         (SELECT ${core.db.dialect.listAgg('m.group_id')} FROM group_members m WHERE m.user_id = u.id) AS group_ids
+         (SELECT ${core.db.dialect.listAgg('m.group_id')} FROM group_members m WHERE m.user_id = u.id) AS group_ids,
+         (SELECT c.version FROM cache_version c WHERE c.id = 1) AS cache_version
        FROM users u JOIN accounts a ON a.user_id = u.id AND a.kind = 'personal' AND a.is_default = 1
        WHERE u.name = ? AND u.deleted_at IS NULL`, [userName]);
     let user: UserRow | null = found ? userFromRow(found) : null;
     let defaultAccount: AccountRow | null = found ? accountFromRow({ ...found, id: found.account_id, name: found.account_name, restricted: found.account_restricted, created_at: found.account_created_at, disabled: found.account_disabled }) : null;
     if (autocommit && !found) throw new NeedsTransaction();
     if (autocommit && found && !remembered && core.db.dialect.engine === 'postgres') rememberUser(core, userName, found);
+    // Without a transaction, settings, printers and groups cached by this process may be up
+    // to a second older than a change another process made: the look-up reads their version
+    // too (no extra round trip), and an older snapshot is reloaded before deciding (the
+    // remembered profile's statement checks the version itself). Not inside a transaction:
+    // SQLite's reload would queue behind it.
+    if (autocommit && found && !remembered && Number(found.cache_version) > snap.version) {
+      snap = p.snap = await core.caches.atLeast(Number(found.cache_version));
+      printer = p.printer = snap.printers.get(printer.id) ?? printer;
+      settings = snap.settings;
+    }
     if (!user && settings.onDemandCreation) user = await insertUser(tx, now, settings, { name: userName }, 'on-demand');
 
     let outcome: DecisionOutcome;
@@ -250,7 +262,7 @@ async function decideAndRecord(core: Core, tx: Queryable, autocommit: boolean, a
         const r = remembered
           ? await tx.get<{ id: number; balance: number; reserved: number; overdraft: number }>(CHECKED_RESERVE_AND_INSERT,
             [outcome.costMinor, account!.id, flag(billingLimited), outcome.costMinor, user!.id, userName, flag(user!.disabled), user!.billingMode,
-              account!.name, flag(account!.restricted), sortedGroupIds(remembered), ...values])
+              account!.name, flag(account!.restricted), sortedGroupIds(remembered), snap.version, ...values])
           : await tx.get<{ id: number; balance: number; reserved: number; overdraft: number }>(
             `WITH r AS (UPDATE accounts SET reserved = reserved + ? WHERE id = ? AND (? = 0 OR balance - reserved + overdraft >= ?)
                         RETURNING balance, reserved, overdraft),

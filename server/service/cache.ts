@@ -97,6 +97,20 @@ export class Caches {
     return loading;
   }
 
+  /**
+   * A snapshot at least as new as `version` (a cache_version read with other rows, e.g. a
+   * user's): this one, or re-validated now when it is older. Concurrent callers share the
+   * reload; a reload that started before the change was seen is followed by another.
+   */
+  async atLeast(version: number): Promise<Snapshot> {
+    let snap = await this.get();
+    for (let i = 0; i < 3 && snap.version < version; i++) {
+      this.#checkedAt = 0;
+      snap = await this.get();
+    }
+    return snap;
+  }
+
   /** Inside a changing transaction: make every process reload. */
   static async bump(tx: Queryable): Promise<void> {
     await tx.run('UPDATE cache_version SET version = version + 1 WHERE id = 1');
