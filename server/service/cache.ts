@@ -58,7 +58,9 @@ const RECHECK_MS = 1000;
 export class Caches {
   readonly #db: Storage;
   #snapshot: Snapshot | null = null;
-  #checkedAt = 0;
+  /** performance.now() of the last check; -Infinity forces the next get() to check (0 would
+   *  not within the process's first second, as performance.now() counts from its start). */
+  #checkedAt = -Infinity;
   #loading: Promise<Snapshot> | null = null;
   #loadingGeneration = 0;
   /** Counts local changes (invalidate()); a load started before one is not trusted after. */
@@ -105,7 +107,7 @@ export class Caches {
   async atLeast(version: number): Promise<Snapshot> {
     let snap = await this.get();
     for (let i = 0; i < 3 && snap.version < version; i++) {
-      this.#checkedAt = 0;
+      this.#checkedAt = -Infinity;
       snap = await this.get();
     }
     return snap;
@@ -119,7 +121,7 @@ export class Caches {
   /** After a local change committed: reload on the next get(). */
   invalidate(): void {
     this.#generation++;
-    this.#checkedAt = 0;
+    this.#checkedAt = -Infinity;
     if (this.#snapshot) this.#snapshot.version = -1;
   }
 
