@@ -5,6 +5,7 @@
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatMoney } from '../../shared/money.ts';
 import { ROOT, printgate, startServer, cmdRunner, type RunningServer } from './server-process.ts';
 
 const PDF = join(ROOT, 'fixtures', 'pdf', 'colour-page-among-gray.pdf');
@@ -44,9 +45,10 @@ t.test('printgate replay against a running server', { timeout: 120_000 }, async 
     t.equal(r.decision, 'ALLOW');
     t.equal(r.pages, TRUTH.pages, 'the real analysis engine counted the pages');
     t.equal(r.colorPages, TRUTH.colorPages);
-    const expected = (TRUTH.pages * 10) / 100;
-    t.equal(r.cost, expected.toFixed(2), 'charged exactly pages x price');
-    t.equal(await ok('get-user-account-balance', 'alice'), `${(4.7 - expected).toFixed(2)}\n`);
+    // In minor units: 4.70 is 470, 0.10 a page is 10.
+    const expectedMinor = TRUTH.pages * 10;
+    t.equal(r.cost, formatMoney(expectedMinor), 'charged exactly pages x price');
+    t.equal(await ok('get-user-account-balance', 'alice'), `${formatMoney(470 - expectedMinor)}\n`);
     chargedJob = String(r.jobId);
 
     // The bare queue name works when it is unique; a price change affects the next job.
@@ -58,7 +60,7 @@ t.test('printgate replay against a running server', { timeout: 120_000 }, async 
     t.equal(d.reasonCode, 'INSUFFICIENT_CREDIT');
     t.ok(String(d.reason).length > 0, 'with a reason for the user');
     t.equal(d.cost, '0.00');
-    t.equal(await ok('get-user-account-balance', 'alice'), `${(4.7 - expected).toFixed(2)}\n`, 'nothing charged');
+    t.equal(await ok('get-user-account-balance', 'alice'), `${formatMoney(470 - expectedMinor)}\n`, 'nothing charged');
 
     // The text output: file, decision, cost, reason.
     const text = await printgate(['replay', '--server', server.url, '--user', 'alice', '--printer', 'office', PDF], { PRINTGATE_AGENT_TOKEN: agentToken });
