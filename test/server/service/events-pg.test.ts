@@ -14,6 +14,23 @@ import { needs } from '../../helpers/system.ts';
 import { freshPgDatabase, pgAvailable } from '../../helpers/postgres.ts';
 import { agent, job } from './fixtures.ts';
 
+/** A trigger that makes the event INSERT of job `jobId` sleep `seconds` before its transaction goes on. */
+async function slowEventOf(db: InstanceType<typeof pg.Pool>, jobId: string, seconds: number): Promise<void> {
+  await db.query(`CREATE FUNCTION slow_event() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.job_id = ${Number(jobId)} THEN PERFORM pg_sleep(${seconds}); END IF; RETURN NEW; END $$`);
+  await db.query('CREATE TRIGGER slow_event AFTER INSERT ON job_events FOR EACH ROW EXECUTE FUNCTION slow_event()');
+}
+
+/** Wait until an event INSERT is sleeping in that trigger (its seq is drawn). */
+async function sleepingInsert(db: InstanceType<typeof pg.Pool>): Promise<void> {
+  for (let i = 0; ; i++) {
+    const r = await db.query("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE 'INSERT INTO job_events%'");
+    if (r.rowCount) return;
+    if (i > 200) throw new Error('the release of A never reached its event INSERT');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 t.test('an event committed late is still delivered', { skip: needs('postgresql', pgAvailable()) }, async (t) => {
   const url = await freshPgDatabase(t);
   const dataDir = mkdtempSync(join(tmpdir(), 'printgate-events-'));
@@ -35,17 +52,10 @@ t.test('an event committed late is still delivered', { skip: needs('postgresql',
   const start = (await s.pollEvents(ps, 0, 0)).lastSeq;
 
   // Job A's event row sleeps 800 ms after its INSERT, before its transaction commits.
-  await db.query(`CREATE FUNCTION slow_event() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN IF NEW.job_id = ${Number(a.jobId)} THEN PERFORM pg_sleep(0.8); END IF; RETURN NEW; END $$`);
-  await db.query('CREATE TRIGGER slow_event AFTER INSERT ON job_events FOR EACH ROW EXECUTE FUNCTION slow_event()');
+  await slowEventOf(db, a.jobId, 0.8);
   const releaseA = s.releaseJob(a.jobId, 'web');
   // Wait until A's INSERT is sleeping in the trigger (its seq is drawn), then release B.
-  for (let i = 0; ; i++) {
-    const r = await db.query("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE 'INSERT INTO job_events%'");
-    if (r.rowCount) break;
-    if (i > 200) throw new Error('the release of A never reached its event INSERT');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await sleepingInsert(db);
   await s.releaseJob(b.jobId, 'web');
 
   // What an agent does: poll, move afterSeq to the last seq received, poll again.
@@ -86,16 +96,9 @@ t.test('event-emitting transactions of different agents do not wait for each oth
   await s.updatePrinter('ps2/office', { releaseRequired: true });
   const a = await s.authorize(ps1, job('ann', 1));
   const b = await s.authorize(ps2, job('bob', 1));
-  await db.query(`CREATE FUNCTION slow_event() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN IF NEW.job_id = ${Number(a.jobId)} THEN PERFORM pg_sleep(1.5); END IF; RETURN NEW; END $$`);
-  await db.query('CREATE TRIGGER slow_event AFTER INSERT ON job_events FOR EACH ROW EXECUTE FUNCTION slow_event()');
+  await slowEventOf(db, a.jobId, 1.5);
   const releaseA = s.releaseJob(a.jobId, 'web');
-  for (let i = 0; ; i++) {
-    const r = await db.query("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE 'INSERT INTO job_events%'");
-    if (r.rowCount) break;
-    if (i > 200) throw new Error('the release of A never reached its event INSERT');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await sleepingInsert(db);
   const t0 = performance.now();
   await s.releaseJob(b.jobId, 'web');
   const ms = performance.now() - t0;
