@@ -14,7 +14,7 @@
 // survives power loss too, at the cost of one fsync per transaction.
 //
 // Checkpoints (copying the WAL back into the database file, with fsyncs) run in a worker
-// thread on its own connection, so requests do not wait for one on the event loop (but see
+// thread on its own connection (sqlite-checkpoint.ts), so requests do not wait for one on the event loop (but see
 // the backstop below). A PASSIVE checkpoint alone never lets the WAL start over under
 // sustained writes (SQLite rewinds it only when a write begins with every frame copied, and
 // commits keep landing while the worker copies: measured, 1.26 GB of WAL for a 38 MB
@@ -44,9 +44,9 @@
 
 import { statSync } from 'node:fs';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { Worker } from 'node:worker_threads';
 import type { Dialect, Params, Queryable, Row, Storage } from './port.ts';
 import { PrintgateError } from '../../shared/errors.ts';
+import { CHECKPOINT_MS, Checkpointer, WAL_RESTART_BYTES, withPauses } from './sqlite-checkpoint.ts';
 
 export interface SqliteOptions {
   path: string;
@@ -60,69 +60,10 @@ export interface SqliteOptions {
   walRestartBytes?: number;
 }
 
-const CHECKPOINT_MS = 250;
-const WAL_RESTART_BYTES = 64 * 1024 * 1024;
-/** How long the worker's RESTART checkpoint waits for a writer to let go of the lock. */
-const RESTART_WAIT_MS = 100;
 /** Past this multiple of the bound, batches checkpoint themselves (see #walBackstop()). */
 const WAL_HARD_FACTOR = 4;
-/** Longest a batch waits for the worker's RESTART before it goes ahead (and may get BUSY). */
-const YIELD_MAX_MS = 200;
-/** The shared flag's states: nothing asked; the worker wants the lock; a batch let it have it. */
-const FLAG_IDLE = 0;
-const FLAG_WANTED = 1;
-const FLAG_YIELDED = 2;
 /** Most transactions committed together (see transaction()). */
 const MAX_BATCH = 256;
-/** The worker: a PASSIVE checkpoint every `everyMs` (never blocks writers or readers), and
- *  a RESTART right after it once the WAL holds more than `restartBytes` (see the header). */
-// It opens its connection lazily and retries: right after a crash the first connection
-// runs WAL recovery and others may briefly get SQLITE_BUSY. Its busy timeout only serves
-// the RESTART (PASSIVE never waits), which waits that long for the write lock, sleeping in
-// this thread, and falls back to PASSIVE when it does not get it. When the WAL is idle
-// (everything copied, nothing committed since the previous pass) it uses TRUNCATE
-// instead, which also empties the file, so an idle WAL goes back to nothing rather than
-// staying at its largest. Not under load: a pass that merely caught up then truncated the
-// file each cycle, and growing it again cost throughput (25 TRUNCATEs in 20 s of
-// bench:server, 5,982-7,085 pairs/s against 6,966-7,563 with RESTART, alternating runs).
-// It tells the main thread whether the WAL was made to start over (busy 0) or not.
-const CHECKPOINTER = `
-const { DatabaseSync } = require('node:sqlite');
-const { workerData, parentPort } = require('node:worker_threads');
-let db = null, passive, restart, truncate, frameBytes, lastLog = -1;
-const timer = setInterval(() => {
-  try {
-    if (!db) {
-      db = new DatabaseSync(workerData.path, { timeout: workerData.restartWaitMs });
-      passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-      restart = db.prepare('PRAGMA wal_checkpoint(RESTART)');
-      truncate = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
-      frameBytes = 24 + Number(db.prepare('PRAGMA page_size').get().page_size);
-    }
-    const r = passive.get();
-    const log = Number(r.log);
-    // Idle: everything copied and nothing committed since the previous pass.
-    const idle = Number(r.checkpointed) >= log && log === lastLog;
-    lastLog = log;
-    if (log * frameBytes > workerData.restartBytes) {
-      // Ask the main thread's next batch to hold back, wait briefly for it to say so (it
-      // may be idle, then the lock is free anyway), RESTART, and let it go on.
-      const flag = workerData.flag;
-      Atomics.store(flag, 0, ${FLAG_WANTED});
-      Atomics.wait(flag, 0, ${FLAG_WANTED}, 5);
-      let done = false;
-      try {
-        done = Number((idle ? truncate : restart).get().busy) === 0;
-        if (done && idle) lastLog = 0;
-      } finally {
-        Atomics.store(flag, 0, ${FLAG_IDLE});
-        parentPort.postMessage(done);
-      }
-    }
-  } catch {}
-}, workerData.everyMs);
-parentPort.on('message', () => { clearInterval(timer); try { db?.close(); } catch {} parentPort.close(); });
-`;
 
 /** Primary result codes worth waiting out: BUSY (5), LOCKED (6), PROTOCOL (15, WAL-index contention). */
 const TRANSIENT = new Set([5, 6, 15]);
@@ -158,10 +99,7 @@ export class SqliteStorage implements Storage {
   #closed = false;
   readonly #direct: Queryable;
   readonly #busyTimeoutMs: number;
-  #checkpointer: Worker | null = null;
-  /** Shared with the checkpoint worker (see the header); null without one. */
-  #flag: Int32Array | null = null;
-  #yielded: Array<() => void> = [];
+  #checkpointer: Checkpointer | null = null;
   /** The WAL file and the size past which batches checkpoint themselves (0: no backstop). */
   readonly #walPath: string;
   #walHardBytes = 0;
@@ -192,27 +130,15 @@ export class SqliteStorage implements Storage {
       this.#db.exec('PRAGMA wal_autocheckpoint = 0');
       this.#walHardBytes = this.#walBackstopAt = WAL_HARD_FACTOR * restartBytes;
       this.#db.exec(`PRAGMA journal_size_limit = ${this.#walHardBytes}`);
-      const flag = new Int32Array(new SharedArrayBuffer(4));
-      const worker = new Worker(CHECKPOINTER, { eval: true, workerData: {
-        path: options.path, everyMs: options.checkpointEveryMs ?? CHECKPOINT_MS,
-        restartBytes, restartWaitMs: RESTART_WAIT_MS, flag,
-      } });
-      this.#flag = flag;
-      worker.on('message', (restarted: boolean) => {
-        if (restarted) this.walRestarts++;
-        this.#wakeYielded();
-      });
       // Should the worker ever fail, checkpoint inside commits again rather than let the WAL
       // grow, and never wait for it again.
-      worker.on('error', () => {
-        this.#flag = null;
+      this.#checkpointer = new Checkpointer(options.path, restartBytes, options.checkpointEveryMs ?? CHECKPOINT_MS, (restarted) => {
+        if (restarted) this.walRestarts++;
+      }, () => {
         this.#walHardBytes = 0;
-        this.#wakeYielded();
         this.#checkpointer = null;
         if (!this.#closed) this.#db.exec('PRAGMA wal_autocheckpoint = 1000');
       });
-      worker.unref();
-      this.#checkpointer = worker;
     }
     const self = this;
     const mapped = <T>(fn: () => T): T => {
@@ -257,42 +183,22 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  /** Retry `fn` while another connection holds the write lock, with a growing pause. */
-  // The pause stays short (at most 8 ms): the usual holder is our own checkpoint worker's
-  // RESTART, for a few milliseconds, and every pause beyond its end is latency added to
-  // the requests waiting; a failed attempt costs microseconds.
+  /** Retry `fn` while another connection holds the write lock (withPauses). */
   async #retryBusy<T>(fn: () => T): Promise<T> {
-    const start = performance.now();
-    for (let pause = 1; ; pause = Math.min(pause * 2, 8)) {
+    let result: T | undefined;
+    let busy: unknown;
+    const done = await withPauses(() => {
       try {
-        return fn();
+        result = fn();
+        return true;
       } catch (e) {
-        if (!isBusy(e) || performance.now() - start > this.#busyTimeoutMs) throw e;
+        if (!isBusy(e)) throw e;
+        busy = e;
+        return false;
       }
-      await new Promise((r) => setTimeout(r, pause));
-    }
-  }
-
-  /** When the checkpoint worker asked for the write lock, wait until it is done (bounded). */
-  async #yieldToCheckpoint(): Promise<void> {
-    const flag = this.#flag;
-    if (flag === null || Atomics.load(flag, 0) === FLAG_IDLE) return;
-    Atomics.compareExchange(flag, 0, FLAG_WANTED, FLAG_YIELDED);
-    Atomics.notify(flag, 0);
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      this.#yielded.push(resolve);
-      // Done already (its message is still on the way): no need to wait for the message.
-      if (Atomics.load(flag, 0) === FLAG_IDLE) resolve();
-      else timer = setTimeout(resolve, YIELD_MAX_MS);
-    });
-    clearTimeout(timer);
-  }
-
-  #wakeYielded(): void {
-    const waiting = this.#yielded;
-    this.#yielded = [];
-    for (const resolve of waiting) resolve();
+    }, this.#busyTimeoutMs);
+    if (!done) throw busy;
+    return result as T;
   }
 
   /** The backstop for a checkpoint worker that fell behind (see the header); before a BEGIN. */
@@ -311,21 +217,15 @@ export class SqliteStorage implements Storage {
     if (size <= this.#walBackstopAt) return;
     this.walBackstops++;
     const restart = this.#stmt('PRAGMA wal_checkpoint(RESTART)');
-    const start = performance.now();
-    for (let pause = 1; ; pause = Math.min(pause * 2, 8)) {
-      let busy = 1;
+    const done = await withPauses(() => {
       try {
-        busy = Number((restart.get() as { busy: number }).busy);
+        return Number((restart.get() as { busy: number }).busy) === 0;
       } catch (e) {
         if (!isBusy(e)) throw e;
+        return false;
       }
-      if (busy === 0) return;
-      if (performance.now() - start > this.#busyTimeoutMs) {
-        this.#walBackstopAt = size + this.#walHardBytes;
-        return;
-      }
-      await new Promise((r) => setTimeout(r, pause));
-    }
+    }, this.#busyTimeoutMs);
+    if (!done) this.#walBackstopAt = size + this.#walHardBytes;
   }
 
   #pending = 0;
@@ -409,7 +309,7 @@ export class SqliteStorage implements Storage {
       // No transaction is ever open between batches; one still open is what a failure left
       // behind (a ROLLBACK that failed): undo it, or every BEGIN from now on would fail.
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      await this.#yieldToCheckpoint();
+      await this.#checkpointer?.yieldIfWanted();
       await this.#walBackstop();
       // The transaction-control statements run as cached prepared statements: exec() would
       // parse each again, and a batch runs two of them per operation.
@@ -486,13 +386,7 @@ export class SqliteStorage implements Storage {
       this.#drainWaiters.push(resolve);
       this.#wakeDrained();
     });
-    if (this.#checkpointer && this.#checkpointer.threadId !== -1) {
-      const w = this.#checkpointer;
-      const exited = new Promise((r) => w.once('exit', r));
-      w.ref(); // keep the process alive until the worker has closed its connection
-      w.postMessage('stop');
-      await exited;
-    }
+    await this.#checkpointer?.stop();
     this.#statements.clear();
     this.#db.close();
   }
