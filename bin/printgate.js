@@ -52,5 +52,27 @@ if (process.argv[2] === 'analyze') {
 const source = new URL('../cli/main.ts', import.meta.url);
 const built = new URL('../dist/cli/main.js', import.meta.url);
 const entry = existsSync(source) ? source : built;
+// Our TypeScript sources import each other by relative paths with the `.ts` extension
+// (tsconfig: allowImportingTsExtensions), and Node's default resolver spends about 0.1 ms
+// on each such import: a realpath walk (an lstat per path component), a stat, the nearest
+// package.json for the module format. The ~45 modules of `printgate analyze` cost about
+// 5 ms of its start-up that way (a 2 KB PDF: 43.9 -> 38.4 ms of CPU). For these imports
+// the answer is known: the URL relative to the importer, an ES module in TypeScript (the
+// package is `"type": "module"`). Anything else (packages, built-ins, node_modules, the
+// built copy in dist/) goes to Node's resolver. A missing file then fails when it is read
+// (ENOENT) instead of when it is resolved (ERR_MODULE_NOT_FOUND).
+if (entry === source) {
+  const root = new URL('../', import.meta.url).href;
+  process.getBuiltinModule('node:module').registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const parent = context.parentURL;
+      if (specifier.startsWith('.') && specifier.endsWith('.ts') && parent !== undefined && parent.startsWith(root)) {
+        const url = new URL(specifier, parent).href;
+        if (url.startsWith(root) && !url.includes('/node_modules/')) return { url, format: 'module-typescript', shortCircuit: true };
+      }
+      return nextResolve(specifier, context);
+    },
+  });
+}
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));
