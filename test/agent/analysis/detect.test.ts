@@ -93,7 +93,7 @@ t.test('a perfect score stops the sniffing of entries that would lose the tie', 
 t.test('the winner is the one scoring every entry would pick (random tables)', async (t) => {
   // A seeded generator: the same tables on every run.
   let seed = 12345;
-  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return (seed >>> 12) % n; };
   const formats: DocumentFormat[] = ['pdf', 'pclxl', 'postscript', 'pcl5', 'png', 'tiff', 'jpeg', 'text'];
   for (let run = 0; run < 500; run++) {
     const size = 1 + rnd(6);
