@@ -9,8 +9,10 @@ import type { AnalyzeLimits } from '../types.ts';
 import { BlockReader } from './blocks.ts';
 import type { Decryptor } from './crypto.ts';
 import { decodeFilters, type Decoded } from './filters.ts';
+import { decryptStrings, isIdentityCrypt, parseWindow, type Parsed } from './indirect.ts';
 import { indexOf, isWhite, Lexer, Underflow } from './lexer.ts';
-import { arrayOf, dictOf, isName, nameOf, numOf, PdfDict, PdfName, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
+import { ObjStm } from './objstm.ts';
+import { arrayOf, dictOf, isName, numOf, PdfDict, PdfName, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
 import { dictInteger, objectHeader } from './skim.ts';
 import { readXrefChain, rebuildXref } from './xref.ts';
 import { XrefTable } from './xreftable.ts';
@@ -20,12 +22,6 @@ const OBJSTM_MAX = 64;
 const OBJSTM_BYTES = 16 * 1024 * 1024;
 /** Read size for streams inflated as they are read (large images). */
 const RAW_CHUNK = 256 * 1024;
-
-interface ObjStm {
-  data: Uint8Array;
-  offsets: Map<number, number>;
-  byIndex: number[];
-}
 
 export interface DocOptions {
   limits: AnalyzeLimits;
@@ -51,6 +47,8 @@ export class PdfDocument {
   private readonly objStms = new Map<number, ObjStm>();
   private readonly resolving = new Set<number>();
   private objStmBytes = 0;
+  /** One lexer for every object parsed here (parsing is synchronous; it is reset each time). */
+  private readonly lx = new Lexer(new Uint8Array(0));
 
   private constructor(source: Source, opts: DocOptions) {
     this.reader = new BlockReader(source);
@@ -159,7 +157,7 @@ export class PdfDocument {
       const win = await this.reader.read(offset, size);
       const complete = offset + win.length >= this.reader.size;
       try {
-        return parseWindow(win, offset, complete);
+        return parseWindow(this.lx, win, offset, complete);
       } catch (e) {
         if (!(e instanceof Underflow)) throw e;
         if (complete || size >= this.limits.maxBufferBytes) {
@@ -182,7 +180,7 @@ export class PdfDocument {
     if (win instanceof Promise) return undefined;
     let parsed: Parsed;
     try {
-      parsed = parseWindow(win, offset, offset + win.length >= this.reader.size);
+      parsed = parseWindow(this.lx, win, offset, offset + win.length >= this.reader.size);
     } catch {
       return undefined;
     }
@@ -212,10 +210,11 @@ export class PdfDocument {
     const hit = this.cache.get(num);
     if (hit !== undefined) return hit;
     // In an object stream already decoded: parse it here, without a promise.
-    const e = this.entries.get(num);
-    if (e && e.type === 2) {
-      const stm = this.objStms.get(e.a);
-      const v = stm ? this.inObjStm(stm, e.b, num) : undefined;
+    const entries = this.entries;
+    const type = entries.typeOf(num);
+    if (type === 2) {
+      const stm = this.objStms.get(entries.aOf(num));
+      const v = stm ? this.inObjStm(stm, entries.bOf(num), num) : undefined;
       if (v !== undefined) {
         if (keep) {
           if (this.cache.size >= CACHE_MAX) this.cache.clear();
@@ -224,8 +223,8 @@ export class PdfDocument {
         return v;
       }
     }
-    if (e && e.type === 1 && !this.resolving.has(num)) {
-      const v = this.loadDirectNow(num, e.a);
+    if (type === 1 && !this.resolving.has(num)) {
+      const v = this.loadDirectNow(num, entries.aOf(num));
       if (v !== undefined) {
         if (keep) {
           if (this.cache.size >= CACHE_MAX) this.cache.clear();
@@ -324,17 +323,7 @@ export class PdfDocument {
       const first = numOf(s.dict.get('First')) ?? 0;
       const n = Math.min(numOf(s.dict.get('N')) ?? 0, 1_000_000);
       const { data } = await this.streamData(s);
-      const lx = new Lexer(data, 0, true);
-      const offsets = new Map<number, number>();
-      const byIndex: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const on = lx.next(false);
-        const oo = lx.next(false);
-        if (typeof on !== 'number' || typeof oo !== 'number') break;
-        offsets.set(on, first + oo);
-        byIndex.push(on);
-      }
-      stm = { data, offsets, byIndex };
+      stm = ObjStm.parse(data, first, n, this.lx);
       // Objects of one page are spread over several object streams: keep a few dozen
       // decoded (bounded by bytes) so the page walk does not inflate them again and again.
       this.objStmBytes += data.length;
@@ -351,12 +340,14 @@ export class PdfDocument {
   /** Parse object `num` from a decoded object stream; undefined when it is not there. */
   private inObjStm(stm: ObjStm, index: number, num: number): PdfObj | undefined {
     // The object must be the one the xref names (by number; its index must agree when given).
-    if (stm.byIndex[index] !== undefined && stm.byIndex[index] !== num && stm.offsets.has(num)) {
+    const at = stm.offsetOf(num, index);
+    const named = stm.numberAt(index);
+    if (named !== undefined && named !== num && at !== undefined) {
       this.warn('an object stream index disagrees with its xref entry (the number wins)');
     }
-    const at = stm.offsets.get(num);
     if (at === undefined || at >= stm.data.length) return undefined;
-    const lx = new Lexer(stm.data, 0, true);
+    const lx = this.lx;
+    lx.reset(stm.data, 0, true);
     lx.pos = at;
     const v = lx.next(true);
     return v instanceof PdfOp || v === undefined ? null : v;
@@ -381,17 +372,19 @@ export class PdfDocument {
    */
   peekInteger(num: number, key: string): number | null | undefined {
     if (this.cache.has(num)) return undefined;
-    const e = this.entries.get(num);
-    if (!e) return undefined;
-    if (e.type === 2) {
-      const stm = this.objStms.get(e.a);
-      if (!stm || stm.byIndex[e.b] !== num) return undefined;
-      const at = stm.offsets.get(num);
+    const entries = this.entries;
+    const type = entries.typeOf(num);
+    if (type === 2) {
+      const stm = this.objStms.get(entries.aOf(num));
+      const index = entries.bOf(num);
+      if (!stm || stm.numberAt(index) !== num) return undefined;
+      const at = stm.offsetOf(num, index);
       if (at === undefined || at >= stm.data.length) return undefined;
       return dictInteger(stm.data, at, key);
     }
-    if (e.type !== 1 || this.resolving.has(num) || e.a < 0 || e.a >= this.reader.size) return undefined;
-    const win = this.reader.read(e.a, 4096);
+    const a = entries.aOf(num);
+    if (type !== 1 || this.resolving.has(num) || a < 0 || a >= this.reader.size) return undefined;
+    const win = this.reader.read(a, 4096);
     if (win instanceof Promise) return undefined;
     const at = objectHeader(win, 0, num);
     return at < 0 ? undefined : dictInteger(win, at, key);
@@ -474,7 +467,7 @@ export class PdfDocument {
   private async resolveFilterEntries(s: PdfStream): Promise<void> {
     for (const k of ['Filter', 'DecodeParms', 'Length']) {
       const v = s.dict.get(k);
-      if (v instanceof PdfRef) s.dict.map.set(k, (await this.resolve(v)) ?? null);
+      if (v instanceof PdfRef) s.dict.set(k, (await this.resolve(v)) ?? null);
     }
   }
 
@@ -502,47 +495,5 @@ export class PdfDocument {
       pos += got;
       return buf.subarray(0, got);
     };
-  }
-}
-
-interface Parsed { num: number; gen: number; value: PdfObj; streamStart: number }
-
-/** "num gen obj <value> [stream]" at the start of `win` (file offset `offset`); Underflow when cut. */
-function parseWindow(win: Uint8Array, offset: number, complete: boolean): Parsed {
-  const lx = new Lexer(win, offset, complete);
-  const num = lx.next(false);
-  const gen = lx.next(false);
-  const kw = lx.next(false);
-  if (typeof num !== 'number' || typeof gen !== 'number' || !(kw instanceof PdfOp) || kw.op !== 'obj') {
-    throw new AnalysisError('ANALYSIS_MALFORMED', 'expected "N G obj"', offset);
-  }
-  let value = lx.next(true);
-  if (value === undefined || value instanceof PdfOp) value = null; // "1 0 obj endobj"
-  let streamStart = -1;
-  lx.skipSpace();
-  if (value instanceof PdfDict && win[lx.pos] === 0x73 && indexOf(win, 'stream', lx.pos, lx.pos + 6) === lx.pos) {
-    let p = lx.pos + 6;
-    if (p >= win.length && !complete) throw new Underflow();
-    if (win[p] === 0x0d) p++;
-    if (win[p] === 0x0a) p++;
-    streamStart = offset + p;
-  }
-  return { num, gen, value, streamStart };
-}
-
-function isIdentityCrypt(d: PdfDict): boolean {
-  const f = d.get('Filter');
-  const first = Array.isArray(f) ? f[0] : f;
-  return nameOf(first) === 'Crypt';
-}
-
-function decryptStrings(o: PdfObj, dec: Decryptor, num: number, gen: number, depth = 0): void {
-  if (depth > 64) return;
-  if (Array.isArray(o)) {
-    for (const v of o) decryptStrings(v, dec, num, gen, depth + 1);
-  } else if (o instanceof PdfDict) {
-    for (const v of o.map.values()) decryptStrings(v, dec, num, gen, depth + 1);
-  } else if (o instanceof PdfString) {
-    o.bytes = dec.decryptString(o.bytes, num, gen);
   }
 }
