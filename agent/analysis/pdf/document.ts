@@ -1,18 +1,20 @@
 // One open PDF: the cross-reference table, lazy object resolution through it with a small
-// cache, object streams, stream data (with decryption and filters), and the fall-back to a
-// rebuilt table when the xref lies. Nothing is loaded until asked for: counting pages
-// touches the page tree only, and colour analysis reads one page's objects at a time.
+// cache, objects in object streams, and the fall-back to a rebuilt table when the xref
+// lies. Nothing is loaded until asked for: counting pages touches the page tree only, and
+// colour analysis reads one page's objects at a time. Parsing one stored object is in
+// indirect.ts, object stream headers in objstm.ts, stream data in streams.ts.
 
 import { AnalysisError, checkBudget } from '../errors.ts';
 import type { Source } from '../source.ts';
 import type { AnalyzeLimits } from '../types.ts';
 import { BlockReader } from './blocks.ts';
 import type { Decryptor } from './crypto.ts';
-import { decodeFilters, type Decoded } from './filters.ts';
-import { decryptStrings, isIdentityCrypt, parseWindow, type Parsed } from './indirect.ts';
+import type { Decoded } from './filters.ts';
+import { decryptStrings, parseWindow, type Parsed } from './indirect.ts';
 import { indexOf, isWhite, Lexer, Underflow } from './lexer.ts';
 import { ObjStm } from './objstm.ts';
-import { arrayOf, dictOf, isName, numOf, PdfDict, PdfName, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
+import { makeStream, plainFlateNow, rawChunks, rawStream, streamData, streamDataNow } from './streams.ts';
+import { arrayOf, dictOf, numOf, PdfDict, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
 import { dictInteger, objectHeader } from './skim.ts';
 import { readXrefChain, rebuildXref } from './xref.ts';
 import { XrefTable } from './xreftable.ts';
@@ -20,8 +22,6 @@ import { XrefTable } from './xreftable.ts';
 const CACHE_MAX = 4000;
 const OBJSTM_MAX = 64;
 const OBJSTM_BYTES = 16 * 1024 * 1024;
-/** Read size for streams inflated as they are read (large images). */
-const RAW_CHUNK = 256 * 1024;
 
 export interface DocOptions {
   limits: AnalyzeLimits;
@@ -157,7 +157,7 @@ export class PdfDocument {
       const win = await this.reader.read(offset, size);
       const complete = offset + win.length >= this.reader.size;
       try {
-        return parseWindow(this.lx, win, offset, complete);
+        return parseWindow(this.lx, win, 0, offset, complete);
       } catch (e) {
         if (!(e instanceof Underflow)) throw e;
         if (complete || size >= this.limits.maxBufferBytes) {
@@ -175,12 +175,13 @@ export class PdfDocument {
    * other case (and every error) exactly as before.
    */
   private loadDirectNow(num: number, offset: number): PdfObj | undefined {
-    if (offset < 0 || offset >= this.reader.size) return undefined;
-    const win = this.reader.read(offset, 4096);
+    const reader = this.reader;
+    if (offset < 0 || offset >= reader.size) return undefined;
+    const win = reader.read(offset, 4096);
     if (win instanceof Promise) return undefined;
     let parsed: Parsed;
     try {
-      parsed = parseWindow(this.lx, win, offset, offset + win.length >= this.reader.size);
+      parsed = parseWindow(this.lx, win, 0, offset, offset + win.length >= reader.size);
     } catch {
       return undefined;
     }
@@ -189,8 +190,8 @@ export class PdfDocument {
     let value = parsed.value;
     if (parsed.streamStart >= 0 && value instanceof PdfDict) {
       const len = value.get('Length');
-      if (typeof len !== 'number' || len < 0 || parsed.streamStart + len > this.reader.size) return undefined;
-      const after = this.reader.read(parsed.streamStart + len, 48);
+      if (typeof len !== 'number' || len < 0 || parsed.streamStart + len > reader.size) return undefined;
+      const after = reader.read(parsed.streamStart + len, 48);
       if (after instanceof Promise) return undefined;
       let p = 0;
       while (p < after.length && isWhite(after[p]!)) p++;
@@ -278,41 +279,6 @@ export class PdfDocument {
       value = await this.makeStream(value, parsed.streamStart, num, parsed.gen);
     }
     return value;
-  }
-
-  /** Trust /Length, verify `endstream` after it, else scan for `endstream`. */
-  async makeStream(dict: PdfDict, start: number, num: number, gen: number): Promise<PdfStream> {
-    let len = numOf(await this.resolve(dict.get('Length')));
-    if (len !== undefined && len >= 0 && start + len <= this.reader.size) {
-      const after = await this.reader.read(start + len, 48);
-      let p = 0;
-      while (p < after.length && isWhite(after[p]!)) p++;
-      if (indexOf(after, 'endstream', p, p + 9) === p) return new PdfStream(dict, start, len, num, gen);
-    }
-    // Scan forward for "endstream" (bounded by the buffer limit).
-    len = undefined;
-    let size = 64 * 1024;
-    for (;;) {
-      this.budget(start);
-      const win = await this.reader.read(start, size);
-      const at = indexOf(win, 'endstream');
-      if (at >= 0) {
-        let e = at;
-        if (e > 0 && win[e - 1] === 0x0a) e--;
-        if (e > 0 && win[e - 1] === 0x0d) e--;
-        len = e;
-        break;
-      }
-      if (start + win.length >= this.reader.size || size >= this.limits.maxBufferBytes) {
-        len = win.length; // no endstream at all: take what there is
-        this.warn('a stream has no endstream');
-        this.recovered = true;
-        break;
-      }
-      size *= 4;
-    }
-    this.warn('a stream /Length was wrong; its end was found by scanning');
-    return new PdfStream(dict, start, len, num, gen);
   }
 
   private async fromObjStm(stmNum: number, index: number, num: number): Promise<PdfObj | undefined> {
@@ -407,93 +373,33 @@ export class PdfDocument {
     return v instanceof PdfRef ? null : v;
   }
 
+  /** Trust /Length, verify `endstream` after it, else scan for `endstream` (streams.ts). */
+  makeStream(dict: PdfDict, start: number, num: number, gen: number): Promise<PdfStream> {
+    return makeStream(this, dict, start, num, gen);
+  }
+
   /** Raw stream bytes, decrypted, then run through the non-image filters. */
-  async streamData(s: PdfStream, limit = this.limits.maxBufferBytes): Promise<Decoded> {
-    const raw = await this.rawStream(s);
-    return decodeFilters(raw, s.dict, limit, s.start);
+  streamData(s: PdfStream, limit = this.limits.maxBufferBytes): Promise<Decoded> {
+    return streamData(this, s, limit);
   }
 
-  /**
-   * streamData without a promise when it can be had at once: the stored bytes lie in a
-   * cached block, nothing is encrypted and the filter entries are direct (the usual
-   * content stream). Otherwise the promise of streamData.
-   */
+  /** streamData without a promise when the stored bytes are at hand (streams.ts). */
   streamDataNow(s: PdfStream): Decoded | Promise<Decoded> {
-    const d = s.dict;
-    if (this.encrypted || s.length > this.limits.maxBufferBytes ||
-        d.get('Filter') instanceof PdfRef || d.get('DecodeParms') instanceof PdfRef || d.get('Length') instanceof PdfRef) {
-      return this.streamData(s);
-    }
-    const raw = this.reader.read(s.start, s.length);
-    if (raw instanceof Promise) return this.streamData(s);
-    this.budget(s.start);
-    return decodeFilters(raw, d, this.limits.maxBufferBytes, s.start);
+    return streamDataNow(this, s);
   }
 
-  /**
-   * The stored bytes of a stream whose only filter is /FlateDecode without parameters,
-   * when they can be had at once (the conditions of streamDataNow); else undefined. For
-   * content inflated as it is read.
-   */
+  /** The stored bytes of a plain Flate stream when at hand, else undefined (streams.ts). */
   plainFlateNow(s: PdfStream): Uint8Array | undefined {
-    const d = s.dict;
-    const f = d.get('Filter');
-    if (this.encrypted || s.length > this.limits.maxBufferBytes || !(f instanceof PdfName) || f.name !== 'FlateDecode' ||
-        d.get('DecodeParms') !== undefined || d.get('DP') !== undefined || d.get('Length') instanceof PdfRef) {
-      return undefined;
-    }
-    const raw = this.reader.read(s.start, s.length);
-    if (raw instanceof Promise) return undefined;
-    this.budget(s.start);
-    return raw;
+    return plainFlateNow(this, s);
   }
 
   /** The stream's bytes as stored (decrypted), with its filter entries resolved. */
-  async rawStream(s: PdfStream): Promise<Uint8Array> {
-    this.budget(s.start);
-    if (s.length > this.limits.maxBufferBytes) {
-      throw new AnalysisError('ANALYSIS_LIMIT', 'stream larger than the buffer limit', s.start);
-    }
-    let raw = await this.reader.read(s.start, s.length);
-    if (this.encrypted && !isName(s.dict.get('Type'), 'XRef') && s.num >= 0) {
-      if (!this.decryptor) throw new AnalysisError('ANALYSIS_ENCRYPTED', 'stream is encrypted with a user password', s.start);
-      if (!isIdentityCrypt(s.dict)) raw = this.decryptor.decryptStream(raw, s.num, s.gen);
-    }
-    await this.resolveFilterEntries(s);
-    return raw;
+  rawStream(s: PdfStream): Promise<Uint8Array> {
+    return rawStream(this, s);
   }
 
-  /** Filter parameters may be indirect; resolve the few that matter. */
-  private async resolveFilterEntries(s: PdfStream): Promise<void> {
-    for (const k of ['Filter', 'DecodeParms', 'Length']) {
-      const v = s.dict.get(k);
-      if (v instanceof PdfRef) s.dict.set(k, (await this.resolve(v)) ?? null);
-    }
-  }
-
-  /**
-   * The stored bytes of an unencrypted stream as a series of chunks read straight from the
-   * file into one reused buffer (a chunk is valid until the next call; undefined at the
-   * end), so a 100 MB image costs 256 KiB of memory instead of 100 MB. undefined when the
-   * stream has to be decrypted (then rawStream reads it whole, within the buffer limit).
-   */
-  async rawChunks(s: PdfStream): Promise<(() => Promise<Uint8Array | undefined>) | undefined> {
-    if (this.encrypted || s.num < 0) return undefined;
-    await this.resolveFilterEntries(s);
-    const source = this.reader.source;
-    const end = Math.min(this.reader.size, s.start + s.length);
-    const buf = new Uint8Array(Math.max(1, Math.min(RAW_CHUNK, end - s.start)));
-    let pos = s.start;
-    return async () => {
-      if (pos >= end) return undefined;
-      this.budget(pos);
-      const want = buf.subarray(0, Math.min(buf.length, end - pos));
-      let got: number;
-      if (source.readInto) got = await source.readInto(pos, want);
-      else { const part = await source.read(pos, want.length); want.set(part); got = part.length; }
-      if (got <= 0) { pos = end; return undefined; }
-      pos += got;
-      return buf.subarray(0, got);
-    };
+  /** The stored bytes of an unencrypted stream in chunks of one reused buffer (streams.ts). */
+  rawChunks(s: PdfStream): Promise<(() => Promise<Uint8Array | undefined>) | undefined> {
+    return rawChunks(this, s);
   }
 }

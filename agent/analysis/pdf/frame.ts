@@ -14,6 +14,7 @@
 
 import { AnalysisError } from '../errors.ts';
 import { CMYK, cmykIsColour, GRAY, isColour, RGB, rgbIsColour, type ColorSpace } from './colorspace.ts';
+import { fastForward } from './forward.ts';
 import type { Inflater } from './inflate.ts';
 import { op, type ContentScanner } from './scanner.ts';
 
@@ -84,6 +85,12 @@ export class Frame {
   readonly feed: Feed | undefined;
   /** Nesting depth of this content (0: a page). */
   readonly depth: number;
+  /** Position from which the gray fast-forward (forward.ts) may be tried (again). */
+  fastAt = 0;
+  /** Where the fast-forward found that the rest of the content paints no colour nor fails. */
+  clearFrom = Infinity;
+  /** The fast-forward waits for a font verdict (fontLearnt() lets it try at once). */
+  fontWait = false;
 
   constructor(sc: ContentScanner, base: number, start: GState, depth: number, fonts: Map<string, boolean> | undefined, feed: Feed | undefined) {
     this.sc = sc;
@@ -119,6 +126,11 @@ export class Frame {
     return true;
   }
 
+  /** A font's verdict became known: a fast-forward waiting for one may try again now. */
+  fontLearnt(): void {
+    if (this.fontWait) { this.fontWait = false; this.fastAt = 0; }
+  }
+
   /** All of the fed content (inline images need their data whole). */
   fill(): void {
     const pos = this.sc.pos;
@@ -135,6 +147,13 @@ export interface Known {
   font(name: string, depth: number): boolean | undefined;
   /** Whether BDC /OC needs its layer looked up (optional content present). */
   readonly layers: boolean;
+  /**
+   * font()'s answer when nothing needs loading (`fonts`: the frame's verdicts by name),
+   * else undefined. For the gray fast-forward (forward.ts), which must not load anything.
+   */
+  fontKnown(fonts: Map<string, boolean> | undefined, name: string): boolean | undefined;
+  /** Whether fontKnown() is false for every font the resources name (no Tf can bring colour). */
+  fontsNeutral(fonts: Map<string, boolean> | undefined): boolean;
   budget(offset: number): void;
 }
 
@@ -155,6 +174,8 @@ export function step(f: Frame, known: Known): number {
   const sc = f.sc;
   for (;;) {
     const before = sc.pos;
+    // Gray content is searched natively to its end where nothing can bring in colour.
+    if (before >= f.fastAt && fastForward(f, known)) return END;
     const code = sc.next();
     if (code === 0) {
       if (f.refill(before)) continue;
@@ -263,6 +284,7 @@ function firstShow(f: Frame, known: Known, font: string): boolean | undefined {
   const t3 = known.font(font, f.depth);
   if (t3 === undefined) return undefined;
   (f.fonts ??= new Map()).set(font, t3);
+  f.fontLearnt();
   return t3;
 }
 

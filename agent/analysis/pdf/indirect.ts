@@ -15,16 +15,17 @@ export interface Parsed {
 }
 
 /**
- * "num gen obj <value> [stream]" at the start of `win` (file offset `offset`), read with
+ * "num gen obj <value> [stream]" at win[at] (win[0] is at file offset `base`), read with
  * `lx` (reset here); Underflow when the window is cut short.
  */
-export function parseWindow(lx: Lexer, win: Uint8Array, offset: number, complete: boolean): Parsed {
-  lx.reset(win, offset, complete);
+export function parseWindow(lx: Lexer, win: Uint8Array, at: number, base: number, complete: boolean): Parsed {
+  lx.reset(win, base, complete);
+  lx.pos = at;
   const num = lx.next(false);
   const gen = lx.next(false);
   const kw = lx.next(false);
   if (typeof num !== 'number' || typeof gen !== 'number' || !(kw instanceof PdfOp) || kw.op !== 'obj') {
-    throw new AnalysisError('ANALYSIS_MALFORMED', 'expected "N G obj"', offset);
+    throw new AnalysisError('ANALYSIS_MALFORMED', 'expected "N G obj"', base + at);
   }
   let value = lx.next(true);
   if (value === undefined || value instanceof PdfOp) value = null; // "1 0 obj endobj"
@@ -35,7 +36,7 @@ export function parseWindow(lx: Lexer, win: Uint8Array, offset: number, complete
     if (p >= win.length && !complete) throw new Underflow();
     if (win[p] === 0x0d) p++;
     if (win[p] === 0x0a) p++;
-    streamStart = offset + p;
+    streamStart = base + p;
   }
   return { num, gen, value, streamStart };
 }

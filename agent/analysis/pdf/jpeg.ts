@@ -104,6 +104,7 @@ function decide(d: Uint8Array): JpegVerdict {
         break;
       case 0xda: {
         const ns = d[s]!;
+        if (ns < 1 || ns > 4) return 'unknown'; // a scan has 1 to 4 components
         const sc: ScanComp[] = [];
         for (let i = 0; i < ns; i++) {
           const c = comps.find((x) => x.id === d[s + 1 + 2 * i]);

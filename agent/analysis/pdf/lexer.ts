@@ -20,6 +20,10 @@ const CLASS = new Uint8Array(256);
 for (const c of [0, 9, 10, 12, 13, 32]) CLASS[c] = 1;
 for (const c of '()<>[]{}/%') CLASS[c.charCodeAt(0)] = 2;
 
+/** CLASS with '#' marked too (3): where a plain name ends. */
+const NAME_CLASS = CLASS.slice();
+NAME_CLASS[0x23] = 3;
+
 export function isWhite(c: number): boolean {
   return CLASS[c] === 1;
 }
@@ -132,16 +136,24 @@ export class Lexer {
 
   private name(): PdfName {
     const b = this.buf;
+    const len = b.length;
     const start = this.pos + 1; // after '/'
     let p = start;
     let h = 0x811c9dc5;
-    let escaped = false;
-    while (p < b.length && CLASS[b[p]!] === 0) {
-      if (b[p] === 0x23) escaped = true;
-      h = Math.imul(h ^ b[p]!, 0x01000193);
+    // One table read per byte: NAME_CLASS is 0 for the regular characters of a plain name,
+    // and non-zero at its end or at a '#' escape.
+    while (p < len) {
+      const c = b[p]!;
+      if (NAME_CLASS[c] !== 0) break;
+      h = Math.imul(h ^ c, 0x01000193);
       p++;
     }
-    if (p === b.length && !this.complete) throw new Underflow();
+    let escaped = false;
+    if (p < len && b[p] === 0x23) {
+      escaped = true;
+      while (p < len && CLASS[b[p]!] === 0) p++;
+    }
+    if (p === len && !this.complete) throw new Underflow();
     this.pos = p;
     // Most names are plain and seen before: find them by a hash of their bytes without
     // building a string.
@@ -395,8 +407,17 @@ export class Lexer {
     const start = top;
     // Past FLAT_KEYS_MAX keys the entries move to a Map (unique keys without a quadratic search).
     let big: Map<string, PdfObj> | undefined;
+    const b = this.buf;
     for (;;) {
-      const k = this.next(refs, depth + 1);
+      // The key: a name or the closing >> read here after plain whitespace; anything else
+      // (comments too) through next().
+      let p = this.pos;
+      while (p < b.length && CLASS[b[p]!] === 1) p++;
+      this.pos = p;
+      let k: PdfObj | PdfOp | undefined;
+      if (p < b.length && b[p] === 0x2f) k = this.name();
+      else if (p + 1 < b.length && b[p] === 0x3e && b[p + 1] === 0x3e) { this.pos = p + 2; return finish(start, big); }
+      else k = this.next(refs, depth + 1);
       if (k === undefined) return this.underflow('a dictionary');
       if (k instanceof PdfOp) {
         if (k.op === '>>') return finish(start, big);

@@ -6,7 +6,7 @@
 export class PdfName {
   readonly name: string;
   private constructor(name: string) {
-    this.name = internalised(name);
+    this.name = name;
   }
   private static readonly table = new Map<string, PdfName>();
   static of(name: string): PdfName {
@@ -20,16 +20,6 @@ export class PdfName {
     }
     return n;
   }
-}
-
-/**
- * The engine's own copy of a string (the one property keys and string literals use), so
- * that comparing a dictionary key with a literal such as 'Type' is a pointer comparison.
- * Done once per distinct name.
- */
-function internalised(s: string): string {
-  for (const k in { [s]: 0 }) return k;
-  return s;
 }
 
 export class PdfString {
@@ -78,9 +68,9 @@ export const FLAT_KEYS_MAX = 32;
  * A dictionary. Most have a handful of keys, and a Map each was the largest allocation of
  * a run (and a good share of the garbage collector's work): up to FLAT_KEYS_MAX keys live
  * in one exact-size array of keys and values interleaved, `[k0, v0, k1, v1, ...]`, keys
- * unique, searched linearly (keys are interned name strings, so the comparisons are by
- * pointer). Larger dictionaries, and any dictionary whose `map` has been asked for, are
- * backed by a Map; `map` stays a live view so that code which mutates it keeps working.
+ * unique, searched linearly. Larger dictionaries, and any dictionary whose `map` has been
+ * asked for, are backed by a Map; `map` stays a live view so that code which mutates it
+ * keeps working.
  */
 export class PdfDict {
   private kv: Array<string | PdfObj>;

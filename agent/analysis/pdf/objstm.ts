@@ -77,15 +77,27 @@ export class ObjStm {
   }
 }
 
-/** Sorting space for repeats(), reused. */
-let sorted = new Float64Array(256);
+// repeats() marks the numbers it has seen with a stamp per call, so the table is never
+// cleared; numbers beyond it (rare) are checked in a Set.
+const SEEN_SIZE = 1 << 16;
+const seen = new Int32Array(SEEN_SIZE);
+let stamp = 0;
 
 /** Whether a number occurs twice among the first `count` of `nums`. */
 function repeats(nums: number[], count: number): boolean {
-  if (sorted.length < count) sorted = new Float64Array(Math.max(count, sorted.length * 2));
-  for (let i = 0; i < count; i++) sorted[i] = nums[i]!;
-  const part = sorted.subarray(0, count).sort();
-  for (let i = 1; i < count; i++) if (part[i] === part[i - 1]) return true;
+  if (++stamp === 0x7fffffff) { seen.fill(0); stamp = 1; }
+  let far: Set<number> | undefined;
+  for (let i = 0; i < count; i++) {
+    const v = nums[i]!;
+    if (v >= 0 && v < SEEN_SIZE && Number.isInteger(v)) { // -0 lands on 0, one key as in a Map
+      if (seen[v] === stamp) return true;
+      seen[v] = stamp;
+    } else {
+      far ??= new Set();
+      if (far.has(v)) return true;
+      far.add(v);
+    }
+  }
   return false;
 }
 

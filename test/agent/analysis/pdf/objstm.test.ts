@@ -43,3 +43,14 @@ t.test('a hostile /N cannot size the arrays', async (t) => {
   t.equal(s.count, 1);
   t.equal(stm('', 10, 0).count, 0);
 });
+
+t.test('repeats are found among large numbers and across many streams', async (t) => {
+  const far = stm('70000 0 70001 5 70000 9 ', 3, 30);
+  t.equal(far.offsetOf(70000, 0), 39, 'a number beyond the table repeats');
+  for (let i = 0; i < 200; i++) {
+    const s = stm(`${i} 0 ${i + 1} 5 `, 2, 20);
+    if (s.offsetOf(i, 0) !== 20 || s.offsetOf(i + 1, 1) !== 25) { t.fail(`stream ${i}`); break; }
+  }
+  const zero = stm('0 0 -0 7 ', 2, 10);
+  t.equal(zero.offsetOf(0, 0), 17, '-0 and 0 are one number');
+});
