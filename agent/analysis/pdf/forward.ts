@@ -63,21 +63,8 @@ for (const c of '()<>[]{}/%') CLASS[c.charCodeAt(0)] = 2;
 
 const scratch = new Float64Array(4);
 const found = new Float64Array(64);
-/** The last window's string and where it came from (forward() may use it again). */
-let lastString = '';
-let lastFrame: Frame | undefined;
-let lastBuffer: ArrayBufferLike | undefined;
-let lastStart = 0;
-let lastEnd = 0;
-/** Longest string kept for another try. */
+/** Longest window string a frame keeps for another try. */
 const KEEP = 256 * 1024;
-
-/** Drop the kept string (the content is done, or will not be searched again). */
-function forget(): void {
-  lastFrame = undefined;
-  lastBuffer = undefined;
-  lastString = '';
-}
 
 /** The first '%' searched in the current search (-1: none yet): before it, no comments. */
 let firstPct = -1;
@@ -116,14 +103,15 @@ export function forward(f: Frame, known: Known, fonts: boolean): number {
     let start = from > p0 ? from - 1 : from;
     let n: number;
     let s: string;
-    if (f === lastFrame && b.buffer === lastBuffer && lastStart <= start && lastEnd - from >= 256) {
-      s = lastString;
-      start = lastStart;
-      n = lastEnd;
+    const kept = f.searched;
+    if (kept !== undefined && b.buffer === kept.buffer && b.byteOffset === kept.offset && kept.start <= start && kept.end - from >= 256) {
+      s = kept.text;
+      start = kept.start;
+      n = kept.end;
     } else {
       n = Math.min(all, from + want);
       s = Buffer.from(b.buffer, b.byteOffset, n).toString('latin1', start, n);
-      if (n - start <= KEEP) { lastFrame = f; lastBuffer = b.buffer; lastStart = start; lastEnd = n; lastString = s; }
+      f.searched = n - start <= KEEP ? { text: s, buffer: b.buffer, offset: b.byteOffset, start, end: n } : undefined;
     }
     const last = n === all && sc.final;
     if (firstPct < 0) { const i = s.indexOf('%', from - start); if (i >= 0) firstPct = start + i; }
@@ -154,7 +142,7 @@ export function forward(f: Frame, known: Known, fonts: boolean): number {
     if (n === all && !f.refill(p0)) break;
     want *= 2;
   }
-  forget();
+  f.searched = undefined;
   if (brackets <= NEST && angles <= 2 * NEST) return -1;
   let clear = p0;
   if (brackets > NEST) clear = Math.max(clear, lastBrackets[brackets % (NEST + 1)]! + 1);

@@ -55,6 +55,15 @@ function objectArray<T>(): T[] {
   return a as T[];
 }
 
+/** A window of content as a latin1 string, and what it was made of. */
+export interface Searched {
+  readonly text: string;
+  readonly buffer: ArrayBufferLike;
+  readonly offset: number;
+  readonly start: number;
+  readonly end: number;
+}
+
 /** Content that is inflated as the interpreter reads it. */
 export interface Feed {
   inflater: Inflater;
@@ -91,6 +100,8 @@ export class Frame {
   clearFrom = Infinity;
   /** The fast-forward waits for a font verdict (fontLearnt() lets it try at once). */
   fontWait = false;
+  /** The fast-forward's last window as a string, kept for its next try (see forward.ts). */
+  searched: Searched | undefined = undefined;
 
   constructor(sc: ContentScanner, base: number, start: GState, depth: number, fonts: Map<string, boolean> | undefined, feed: Feed | undefined) {
     this.sc = sc;
