@@ -49,8 +49,9 @@ function candidates(kind: number): RegExp {
   return (CANDIDATES[kind] ??= new RegExp(`(?<![^${WS})\\]>{}])(?:${rg}|k|K|cs|CS|scn?|SCN?|sh|Do|BI${more})(?![^${WS}()<>[\\]{}/%])`, 'g'));
 }
 
-/** The first window searched (see forward()). */
+/** The first window searched (see forward()), and the largest (a string's memory). */
 const WINDOW = 4096;
+const MAX_WINDOW = 1 << 20;
 /** The longest candidate keyword: a search resumes this far before the end of a window. */
 const LONGEST = 3;
 /** The scanner's nesting limit (scanner.ts MAX_NEST): at most this many '[' or '<<' deep. */
@@ -90,9 +91,10 @@ export function forward(f: Frame, known: Known, fonts: boolean): number {
   let brackets = 0;
   let angles = 0;
   firstPct = -1;
-  // The bytes are searched in windows (4 KiB, then doubling) within the pieces inflated
-  // so far: a latin1 string is made of each, and a search that stops early (a colour
-  // page) should not have made one of the whole content.
+  // The bytes are searched in windows (4 KiB, then doubling up to 1 MiB) within the pieces
+  // inflated so far: a latin1 string is made of each, and a search that stops early (a
+  // colour page) should not have made one of the whole content, nor a huge content one
+  // string as large as itself.
   let want = WINDOW;
   for (;;) {
     const b = sc.buf;
@@ -140,7 +142,7 @@ export function forward(f: Frame, known: Known, fonts: boolean): number {
     known.budget(f.base + n);
     from = resume >= 0 ? resume : Math.max(p0, n - LONGEST);
     if (n === all && !f.refill(p0)) break;
-    want *= 2;
+    want = Math.min(2 * want, MAX_WINDOW);
   }
   f.searched = undefined;
   if (brackets <= NEST && angles <= 2 * NEST) return -1;
