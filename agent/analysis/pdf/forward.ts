@@ -49,8 +49,9 @@ function candidates(kind: number): RegExp {
   return (CANDIDATES[kind] ??= new RegExp(`(?<![^${WS})\\]>{}])(?:${rg}|k|K|cs|CS|scn?|SCN?|sh|Do|BI${more})(?![^${WS}()<>[\\]{}/%])`, 'g'));
 }
 
-/** The first window searched (see forward()). */
+/** The first window searched (see forward()), and the largest (a string's memory). */
 const WINDOW = 4096;
+const MAX_WINDOW = 1 << 20;
 /** The longest candidate keyword: a search resumes this far before the end of a window. */
 const LONGEST = 3;
 /** The scanner's nesting limit (scanner.ts MAX_NEST): at most this many '[' or '<<' deep. */
@@ -63,21 +64,8 @@ for (const c of '()<>[]{}/%') CLASS[c.charCodeAt(0)] = 2;
 
 const scratch = new Float64Array(4);
 const found = new Float64Array(64);
-/** The last window's string and where it came from (forward() may use it again). */
-let lastString = '';
-let lastFrame: Frame | undefined;
-let lastBuffer: ArrayBufferLike | undefined;
-let lastStart = 0;
-let lastEnd = 0;
-/** Longest string kept for another try. */
+/** Longest window string a frame keeps for another try. */
 const KEEP = 256 * 1024;
-
-/** Drop the kept string (the content is done, or will not be searched again). */
-function forget(): void {
-  lastFrame = undefined;
-  lastBuffer = undefined;
-  lastString = '';
-}
 
 /** The first '%' searched in the current search (-1: none yet): before it, no comments. */
 let firstPct = -1;
@@ -103,9 +91,10 @@ export function forward(f: Frame, known: Known, fonts: boolean): number {
   let brackets = 0;
   let angles = 0;
   firstPct = -1;
-  // The bytes are searched in windows (4 KiB, then doubling) within the pieces inflated
-  // so far: a latin1 string is made of each, and a search that stops early (a colour
-  // page) should not have made one of the whole content.
+  // The bytes are searched in windows (4 KiB, then doubling up to 1 MiB) within the pieces
+  // inflated so far: a latin1 string is made of each, and a search that stops early (a
+  // colour page) should not have made one of the whole content, nor a huge content one
+  // string as large as itself.
   let want = WINDOW;
   for (;;) {
     const b = sc.buf;
@@ -116,14 +105,15 @@ export function forward(f: Frame, known: Known, fonts: boolean): number {
     let start = from > p0 ? from - 1 : from;
     let n: number;
     let s: string;
-    if (f === lastFrame && b.buffer === lastBuffer && lastStart <= start && lastEnd - from >= 256) {
-      s = lastString;
-      start = lastStart;
-      n = lastEnd;
+    const kept = f.searched;
+    if (kept !== undefined && b.buffer === kept.buffer && b.byteOffset === kept.offset && kept.start <= start && kept.end - from >= 256) {
+      s = kept.text;
+      start = kept.start;
+      n = kept.end;
     } else {
       n = Math.min(all, from + want);
       s = Buffer.from(b.buffer, b.byteOffset, n).toString('latin1', start, n);
-      if (n - start <= KEEP) { lastFrame = f; lastBuffer = b.buffer; lastStart = start; lastEnd = n; lastString = s; }
+      f.searched = n - start <= KEEP ? { text: s, buffer: b.buffer, offset: b.byteOffset, start, end: n } : undefined;
     }
     const last = n === all && sc.final;
     if (firstPct < 0) { const i = s.indexOf('%', from - start); if (i >= 0) firstPct = start + i; }
@@ -152,9 +142,9 @@ export function forward(f: Frame, known: Known, fonts: boolean): number {
     known.budget(f.base + n);
     from = resume >= 0 ? resume : Math.max(p0, n - LONGEST);
     if (n === all && !f.refill(p0)) break;
-    want *= 2;
+    want = Math.min(2 * want, MAX_WINDOW);
   }
-  forget();
+  f.searched = undefined;
   if (brackets <= NEST && angles <= 2 * NEST) return -1;
   let clear = p0;
   if (brackets > NEST) clear = Math.max(clear, lastBrackets[brackets % (NEST + 1)]! + 1);

@@ -16,7 +16,7 @@ import { AnalysisError } from '../errors.ts';
 import { CMYK, cmykIsColour, GRAY, isColour, RGB, rgbIsColour, type ColorSpace } from './colorspace.ts';
 import { fastForward } from './forward.ts';
 import type { Inflater } from './inflate.ts';
-import { op, type ContentScanner } from './scanner.ts';
+import { ContentScanner, op } from './scanner.ts';
 
 export class GState {
   fillCS: ColorSpace;
@@ -55,6 +55,15 @@ function objectArray<T>(): T[] {
   return a as T[];
 }
 
+/** A window of content as a latin1 string, and what it was made of. */
+export interface Searched {
+  readonly text: string;
+  readonly buffer: ArrayBufferLike;
+  readonly offset: number;
+  readonly start: number;
+  readonly end: number;
+}
+
 /** Content that is inflated as the interpreter reads it. */
 export interface Feed {
   inflater: Inflater;
@@ -91,6 +100,8 @@ export class Frame {
   clearFrom = Infinity;
   /** The fast-forward waits for a font verdict (fontLearnt() lets it try at once). */
   fontWait = false;
+  /** The fast-forward's last window as a string, kept for its next try (see forward.ts). */
+  searched: Searched | undefined = undefined;
 
   constructor(sc: ContentScanner, base: number, start: GState, depth: number, fonts: Map<string, boolean> | undefined, feed: Feed | undefined) {
     this.sc = sc;
@@ -313,3 +324,29 @@ export const OP = {
   sc: op('sc'), scn: op('scn'), SC: op('SC'), SCN: op('SCN'), sh: op('sh'), Do: op('Do'), BI: op('BI'), BDC: op('BDC'), BMC: op('BMC'), EMC: op('EMC'),
   Tf: op('Tf'), d0: op('d0'), d1: op('d1'),
 } as const;
+
+// V8 compiles step() on the first pages and throws the code away each time a path not yet
+// seen run is taken (a site without type feedback: the first k, the first BDC, ...), then
+// compiles it again. Running its paths once here, on a few bytes with a stand-in for the
+// document, gives them feedback first.
+warmUp();
+
+function warmUp(): void {
+  const text = 'q 1 0 0 rg 0 0 1 1 re f S B b* n 0 g 0 G 0 0 0 RG 0.5 0.5 0.5 rg BT /F 9 Tf (x) Tj [(y)] TJ (z) \' ' +
+    '3 Tr 0 Tr ET Q 0 0 0 1 k 0 1 0 0 K /C cs 0.5 sc /C CS 1 SCN /P cs /P BDC /Q BMC EMC EMC /S sh /X Do BI /W 1 ID x EI Q';
+  const b = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i);
+  const known: Known = {
+    space: (name) => (name === 'C' ? GRAY : undefined),
+    font: () => false,
+    fontKnown: () => false,
+    fontsNeutral: () => false,
+    layers: false,
+    budget: () => {},
+  };
+  for (let round = 0; round < 2; round++) {
+    const f = new Frame(new ContentScanner(b, 0), 0, GState.initial(), 0, undefined, undefined);
+    f.fastAt = Infinity;
+    for (let code = step(f, known); code !== END; code = step(f, known)) f.sc.reset();
+  }
+}

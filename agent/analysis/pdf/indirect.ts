@@ -3,7 +3,8 @@
 
 import { AnalysisError } from '../errors.ts';
 import type { Decryptor } from './crypto.ts';
-import { indexOf, type Lexer, Underflow } from './lexer.ts';
+import { indexOf } from './bytes.ts';
+import { type Lexer, Underflow } from './lexer.ts';
 import { nameOf, PdfDict, PdfOp, PdfString, type PdfObj } from './objects.ts';
 
 export interface Parsed {

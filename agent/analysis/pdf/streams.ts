@@ -6,7 +6,8 @@ import { AnalysisError } from '../errors.ts';
 import type { PdfDocument } from './document.ts';
 import { decodeFilters, type Decoded } from './filters.ts';
 import { isIdentityCrypt } from './indirect.ts';
-import { indexOf, isWhite } from './lexer.ts';
+import { indexOf } from './bytes.ts';
+import { isWhite } from './lexer.ts';
 import { isName, numOf, PdfDict, PdfName, PdfRef, PdfStream } from './objects.ts';
 
 /** The stream entries that may be indirect and are needed to read its data. */

@@ -5,7 +5,8 @@
 
 import { AnalysisError } from '../errors.ts';
 import type { PdfDocument } from './document.ts';
-import { indexOf, isRegular, lastIndexOf, Lexer, Underflow } from './lexer.ts';
+import { indexOf, lastIndexOf } from './bytes.ts';
+import { isRegular, Lexer, Underflow } from './lexer.ts';
 import { dictOf, isName, numbersOf, numOf, PdfDict, PdfOp, PdfRef, PdfStream } from './objects.ts';
 import { XrefTable } from './xreftable.ts';
 

@@ -196,6 +196,13 @@ t.test('pages one after another (the inflate buffer and search strings are reuse
   t.same((await both(t, 'red just after a long array', [{ content: first }, { content: second }])).colour, [1, 2]);
 });
 
+t.test('a large content: the search goes on in windows of at most 1 MiB', async (t) => {
+  const big = gray(3_000_000);
+  await verdict(t, big, false, '3 MB of gray');
+  await verdict(t, `${big}1 0 0 rg${BOX}`, true, 'colour after 3 MB of gray');
+  await verdict(t, `${big}${'['.repeat(300)}${']'.repeat(300)} pop\n`, false, 'deep nesting after 3 MB of gray');
+});
+
 t.test('a Contents array is one content stream', async (t) => {
   const w = (a: string, b: string) => (wr: PdfWriter) => {
     const x = wr.stream('', a);
