@@ -62,6 +62,11 @@ const CLASS = new Uint8Array(256);
 for (const c of [0, 9, 10, 12, 13, 32]) CLASS[c] = 1;
 for (const c of '()<>[]{}/%') CLASS[c.charCodeAt(0)] = 2;
 
+/** By a candidate keyword's first byte: its colour operands (rg RG 3, k K 4), else 0. */
+const COLOUR_OPERANDS = new Uint8Array(256);
+COLOUR_OPERANDS[0x72] = COLOUR_OPERANDS[0x52] = 3;
+COLOUR_OPERANDS[0x6b] = COLOUR_OPERANDS[0x4b] = 4;
+
 const scratch = new Float64Array(4);
 const found = new Float64Array(64);
 /** Longest window string a frame keeps for another try. */
@@ -116,7 +121,9 @@ export function forward(f: Frame, known: Known, fonts: boolean): number {
       f.searched = n - start <= KEEP ? { text: s, buffer: b.buffer, offset: b.byteOffset, start, end: n } : undefined;
     }
     const last = n === all && sc.final;
-    if (firstPct < 0) { const i = s.indexOf('%', from - start); if (i >= 0) firstPct = start + i; }
+    // (The sum is taken even when no '%' is found: V8 compiles this function before most
+    // content holds one, and an operation it has never seen run would throw that code away.)
+    if (firstPct < 0) { const i = s.indexOf('%', from - start); const at = start + i; if (i >= 0) firstPct = at; }
     const re = candidates(kind | (firstPct < 0 ? NO_PCT : 0));
     re.lastIndex = from - start;
     let resume = -1;
@@ -127,10 +134,11 @@ export function forward(f: Frame, known: Known, fonts: boolean): number {
       while (at > start && CLASS[b[at - 1]!] === 0) at--;
       // A keyword at the end of a window may go on after it.
       if (end >= n && !last) { resume = at; break; }
-      const c = b[at]!;
-      if (c === 0x72 || c === 0x52) { if (neutral(b, p0, at, 3)) continue; } // rg RG
-      else if (c === 0x6b || c === 0x4b) { if (neutral(b, p0, at, 4)) continue; } // k K
-      else if (c === 0x54) { if (plainFont(f, known, s, start, p0, at)) continue; } // Tf
+      // One call site for rg/RG and k/K: a site first reached after V8 compiled this
+      // function (the first k) would throw the code away.
+      const operands = COLOUR_OPERANDS[b[at]!]!;
+      if (operands !== 0) { if (neutral(b, p0, at, operands)) continue; }
+      else if (b[at] === 0x54) { if (plainFont(f, known, s, start, p0, at)) continue; } // Tf
       return end;
     }
     // Where the last NEST + 1 '[' and 2 NEST + 1 '<' are (an array or dictionary nested
@@ -145,12 +153,15 @@ export function forward(f: Frame, known: Known, fonts: boolean): number {
     want = Math.min(2 * want, MAX_WINDOW);
   }
   f.searched = undefined;
-  if (brackets <= NEST && angles <= 2 * NEST) return -1;
-  let clear = p0;
-  if (brackets > NEST) clear = Math.max(clear, lastBrackets[brackets % (NEST + 1)]! + 1);
-  if (angles > 2 * NEST) clear = Math.max(clear, lastAngles[angles % (2 * NEST + 1)]! + 1);
-  f.clearFrom = clear;
-  return clear;
+  // Worked out (and stored) every time, needed or not: content nested that deep is rare,
+  // shows up after V8 compiled this function, and an operation it has never seen run
+  // would throw that code away.
+  const afterBrackets = lastBrackets[brackets % (NEST + 1)]! + 1;
+  const afterAngles = lastAngles[angles % (2 * NEST + 1)]! + 1;
+  const deep = brackets > NEST || angles > 2 * NEST;
+  const clear = Math.max(p0, brackets > NEST ? afterBrackets : p0, angles > 2 * NEST ? afterAngles : p0);
+  f.clearFrom = deep ? clear : f.clearFrom;
+  return deep ? clear : -1;
 }
 
 /**
@@ -313,4 +324,20 @@ function plainFont(f: Frame, known: Known, s: string, start: number, p0: number,
     return !eol || commentFree(b, p0, t);
   }
   return false;
+}
+
+// neutral() and number() meet their rarer paths (a k, a fraction, a sign, a name or a
+// comment before the keyword) page by page, each first time after V8 compiled them and
+// threw that code away. A few calls here, on a few bytes, give those paths type feedback
+// first (V8 keeps feedback only once a function has run for a while: hence the rounds).
+warmUp();
+
+function warmUp(): void {
+  const text = 'q 0 0 0 rg .5 +.5 0.5 -0 K 1 0 0 1 k /N 1 RG (a) 0 G % c\n 0 0 0 rg\n0 0 0 RG';
+  const b = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i);
+  const at = [8, 25, 35, 42, 51, 64, 73];
+  firstPct = 53;
+  for (let round = 0; round < 3; round++) for (const i of at) neutral(b, 1, i, COLOUR_OPERANDS[b[i]!]! || 3);
+  firstPct = -1;
 }

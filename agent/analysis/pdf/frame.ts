@@ -349,4 +349,41 @@ function warmUp(): void {
     f.fastAt = Infinity;
     for (let code = step(f, known); code !== END; code = step(f, known)) f.sc.reset();
   }
+  // firstShow() runs once per font and content: on its own, often enough to keep feedback.
+  const sc = new ContentScanner(b, 0);
+  for (let i = 0; i < 10; i++) firstShow(new Frame(sc, 0, GState.initial(), 0, undefined, undefined), known, 'F');
+  warmFastForward();
+}
+
+/**
+ * The same for the checks before the gray fast-forward (forward.ts) searches: a colour in
+ * the current or a saved state, a font not known to be plain. (Not the search itself: its
+ * RegExps would cost a small PDF more than its recompiles cost the benchmark manuals.)
+ * V8 keeps type feedback only once a function has run about 8 times: hence the rounds.
+ */
+function warmFastForward(): void {
+  const known: Known = {
+    space: () => undefined,
+    font: () => false,
+    fontKnown: () => undefined,
+    fontsNeutral: () => false,
+    layers: false,
+    budget: () => {},
+  };
+  const f = new Frame(new ContentScanner(new Uint8Array(1), 0), 0, GState.initial(), 0, undefined, undefined);
+  f.saved.push(GState.initial());
+  for (let round = 0; round < 10; round++) {
+    f.gs.fill = true;
+    fastForward(f, known);
+    f.gs.fill = false;
+    f.saved[0]!.stroke = true;
+    fastForward(f, known);
+    f.saved[0]!.stroke = false;
+    f.gs.font = 'F';
+    fastForward(f, known);
+    f.gs.font = undefined;
+    f.saved[0]!.font = 'F';
+    fastForward(f, known);
+    f.saved[0]!.font = undefined;
+  }
 }

@@ -244,7 +244,7 @@ function sameBytes(s: string, b: Uint8Array, at: number): boolean {
 warmUp();
 
 function warmUp(): void {
-  const text = '1 -2.5 +.3 5x /N#41 (s\\)(x)) [(a)1[2]] <</A<<>>(>>)>> <ab> % c\n ] ) { } Tj\r%\nq';
+  const text = '1 -2.5 +.3 5x /N#41 (s\\)(x)) [(a\\))1[2]] <</A<<>>(>>)>> <ab> % c\n ] ) { } Tj\r%\nq';
   const b = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i);
   const sc = new ContentScanner(b, 0);
