@@ -246,7 +246,10 @@ export class ColourAnalyser {
     const obj = this.doc.resolve(raw);
     if (obj instanceof Promise) return undefined;
     const d = dictOf(obj);
-    if (d && nameOf(d.get('Subtype')) === 'Type3' && depth < MAX_DEPTH) return undefined;
+    // (The depth is compared before it matters: Type 3 fonts are rare, and V8 throws its
+    // code for this function away when an operation it has not seen run comes up.)
+    const nested = depth < MAX_DEPTH;
+    if (d && nameOf(d.get('Subtype')) === 'Type3' && nested) return undefined;
     if (ref) this.fontCache.set(ref.num, false);
     return false;
   }

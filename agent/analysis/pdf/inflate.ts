@@ -27,13 +27,14 @@ interface Internals {
 const FLUSH = zlib.constants.Z_SYNC_FLUSH;
 /** Output buffer kept between streams; a bigger one (a rare huge stream) is dropped after use. */
 const KEEP = 1 << 20;
+const NONE = new Uint8Array(0);
 
 export class Inflater {
   private stream: zlib.Inflate | undefined;
   private handle: NativeHandle | undefined;
   private state: Uint32Array | undefined;
   private failed = false;
-  private out = new Uint8Array(64 * 1024);
+  private out: Uint8Array = NONE;
   /** Input of the stream being inflated, and how much of it is still unread. */
   private input: Uint8Array = new Uint8Array(0);
   private inOff = 0;
@@ -42,6 +43,13 @@ export class Inflater {
   length = 0;
   /** The stream's end was reached (or its input ran out). */
   done = true;
+
+  constructor() {
+    // `out` is replaced as it grows: assigned twice here, V8 treats it as a variable field
+    // from the start (code compiled treating it as a constant was thrown away at the first
+    // growth).
+    this.out = new Uint8Array(64 * 1024);
+  }
 
   /** Whether the native handle can be driven (false: use zlib.inflateSync). */
   get available(): boolean {
