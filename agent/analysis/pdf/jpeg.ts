@@ -189,8 +189,12 @@ class Bits {
       if (!this.marker && this.pos < d.length) {
         b = d[this.pos]!;
         if (b === 0xff) {
-          if (d[this.pos + 1] === 0) this.pos += 2;
-          else { this.marker = true; b = 0; }
+          // FF 00 is a stuffed FF; FF then anything else, a marker. One store for both:
+          // markers come after V8 compiled this, and a first store would throw the code away.
+          const stuffed = d[this.pos + 1] === 0;
+          this.pos += stuffed ? 2 : 0;
+          this.marker = !stuffed;
+          if (!stuffed) b = 0;
         } else this.pos++;
       }
       this.buf = ((this.buf << 8) | b) & 0xffffff;
@@ -245,7 +249,12 @@ class Bits {
 }
 
 function extend(v: number, n: number): number {
-  return n === 0 ? 0 : v < 1 << (n - 1) ? v - (1 << n) + 1 : v;
+  // Both results are worked out every time: V8 compiles this (into block()) before the
+  // first negative value comes, and an operation it has never seen run throws that code
+  // away.
+  const negative = v - (1 << n) + 1;
+  const low = v < 1 << (n - 1);
+  return n === 0 ? 0 : low ? negative : v;
 }
 
 /** One 8x8 block of component i: its DC difference into the grid, its AC values skipped. */
@@ -262,8 +271,12 @@ function block(
     for (let k = 1; k <= se;) {
       const rs = r.decode(ac);
       const run = rs >> 4, size = rs & 15;
-      if (size === 0) { if (run === 15) { k += 16; continue; } break; }
-      k += run; r.get(size); k++;
+      // End of block, or a run of zeros and one value (ZRL, run 15 size 0: sixteen zeros,
+      // which reads no bits: get(0)). One path for both, so that the first ZRL, after V8
+      // compiled this, meets no operation it has not seen run.
+      if (size === 0 && run !== 15) break;
+      k += size === 0 ? 16 : run + 1;
+      r.get(size);
     }
   }
 }
