@@ -32,42 +32,14 @@ async function analyzeDocument(source: Source, options: AnalyzeOptions): Promise
   const doc = await PdfDocument.open(source, { limits: options.limits, signal: options.signal, deadline });
   const canColour = !doc.encrypted || doc.decryptor !== undefined;
   const analyser = canColour ? new ColourAnalyser(doc, await OptionalContent.load(doc)) : undefined;
-  const flags: boolean[] = [];
-  const pageMedia: string[] = [];
+  const flags = objectArray<boolean>();
+  const pageMedia = objectArray<string>();
   let pages: number | null = 0;
   let method = 'pdf-content';
-  let pageDamage = false;
-  let lastW = NaN, lastH = NaN, lastName = '';
+  const walk = { pages: 0, damage: false };
   try {
-    const walker = await PageWalker.open(doc);
-    for (;;) {
-      const next = walker.next();
-      const page = next instanceof Promise ? await next : next;
-      if (page === null) break;
-      pages++;
-      // Pages mostly share one size: name it once.
-      if (page.widthPt !== lastW || page.heightPt !== lastH) { lastW = page.widthPt; lastH = page.heightPt; lastName = mediaName(lastW, lastH); }
-      pageMedia.push(lastName);
-      if (!analyser) continue;
-      let colour = false;
-      try {
-        const pc = pageContents(doc, page.dict);
-        const contents = pc instanceof Promise ? await pc : pc;
-        colour = await analyser.pageHasColour(page.dict, page.resources, contents);
-        if (analyser.damaged) {
-          doc.warn(`page ${pages}: content could not be read to the end (${analyser.damaged})`);
-          pageDamage = true;
-        }
-      } catch (e) {
-        if (!(e instanceof AnalysisError) || !['ANALYSIS_MALFORMED', 'ANALYSIS_TRUNCATED', 'ANALYSIS_UNSUPPORTED'].includes(e.code)) throw e;
-        // A damaged page: what was read before the damage decides, and the result says so.
-        doc.warn(`page ${pages}: content could not be read to the end (${e.message})`);
-        pageDamage = true;
-      }
-      flags.push(colour);
-      const turn = doc.turn();
-      if (turn) await turn;
-    }
+    await walkPages(doc, analyser, flags, pageMedia, walk);
+    pages = walk.pages;
   } catch (e) {
     if (canColour || !(e instanceof AnalysisError) || e.code === 'ANALYSIS_LIMIT' || e.code === 'ANALYSIS_ABORTED') throw e;
     // Encrypted page tree (inside an encrypted object stream): the linearization
@@ -85,7 +57,7 @@ async function analyzeDocument(source: Source, options: AnalyzeOptions): Promise
     method = 'pdf-structure';
     doc.warn('encrypted with a user password: colour unknown');
   }
-  const media: MediaUse[] = [];
+  const media = objectArray<MediaUse>();
   if (pageMedia.length === pages) {
     const byName = new Map<string, MediaUse>();
     pageMedia.forEach((name, i) => {
@@ -105,10 +77,61 @@ async function analyzeDocument(source: Source, options: AnalyzeOptions): Promise
     media,
     method,
     warnings: doc.warnings,
-    recovered: doc.recovered || pageDamage,
+    recovered: doc.recovered || walk.damage,
   };
   if (pageMedia.length === pages && pages !== null && pages > 0) result.pageMedia = pageMedia;
   return result;
+}
+
+/**
+ * Every page in order: its media name into `pageMedia`, its colour verdict into `flags`
+ * (none without an analyser). A function of its own, not part of analyzeDocument: V8
+ * compiles this loop during the first document, and the code after a loop is first run
+ * only when the loop ends; code there that had never run threw the compiled loop away,
+ * and the pages of every later document ran in the interpreter.
+ */
+async function walkPages(doc: PdfDocument, analyser: ColourAnalyser | undefined, flags: boolean[], pageMedia: string[], walk: { pages: number; damage: boolean }): Promise<void> {
+  let lastW = NaN, lastH = NaN, lastName = '';
+  const walker = await PageWalker.open(doc);
+  for (;;) {
+    const next = walker.next();
+    const page = next instanceof Promise ? await next : next;
+    if (page === null) return;
+    const pages = ++walk.pages;
+    // Pages mostly share one size: name it once.
+    if (page.widthPt !== lastW || page.heightPt !== lastH) { lastW = page.widthPt; lastH = page.heightPt; lastName = mediaName(lastW, lastH); }
+    pageMedia.push(lastName);
+    if (!analyser) continue;
+    let colour = false;
+    try {
+      const pc = pageContents(doc, page.dict);
+      const contents = pc instanceof Promise ? await pc : pc;
+      colour = await analyser.pageHasColour(page.dict, page.resources, contents);
+      if (analyser.damaged) {
+        doc.warn(`page ${pages}: content could not be read to the end (${analyser.damaged})`);
+        walk.damage = true;
+      }
+    } catch (e) {
+      if (!(e instanceof AnalysisError) || !['ANALYSIS_MALFORMED', 'ANALYSIS_TRUNCATED', 'ANALYSIS_UNSUPPORTED'].includes(e.code)) throw e;
+      // A damaged page: what was read before the damage decides, and the result says so.
+      doc.warn(`page ${pages}: content could not be read to the end (${e.message})`);
+      walk.damage = true;
+    }
+    flags.push(colour);
+    const turn = doc.turn();
+    if (turn) await turn;
+  }
+}
+
+/**
+ * An empty array already of the elements kind that holds objects: `[]` starts as small
+ * integers and changes kind at its first push, and compiled code that had seen only one
+ * kind (walkPages, from the document before) was thrown away when it met the other.
+ */
+function objectArray<T>(): T[] {
+  const a: unknown[] = [null];
+  a.pop();
+  return a as T[];
 }
 
 export const pdfParser: Parser = { format: 'pdf', sniff: sniffPdf, analyze };
