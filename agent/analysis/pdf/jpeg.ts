@@ -292,6 +292,10 @@ function scan(
   const c0 = sc[0]!.c;
   const total = single ? c0.rw * c0.rh : mcusX * mcusY;
   const perRow = single ? c0.rw : mcusX;
+  // The end position is read after every MCU, not once after the loop: V8 compiles this
+  // loop while it runs (on-stack replacement), and code after it that had never run
+  // threw that code away at the loop's end.
+  let end = start;
   for (let u = 0; u < total; u++) {
     if (restart > 0 && u > 0 && u % restart === 0) {
       // Expect an RSTn marker: realign and reset predictions.
@@ -307,8 +311,9 @@ function scan(
         for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) block(r, s, preds, i, mx * c.h + h, my * c.v + v, dcT, acT, progressive, al, se);
       }
     }
+    end = r.pos;
   }
-  return r.pos;
+  return end;
 }
 
 function judge(comps: Comp[], q: number[], adobe: number, hmax: number, vmax: number): JpegVerdict {

@@ -38,24 +38,15 @@ export class PixelScanner {
 
   /** Scan one row starting at d[off]; true when it holds a colour pixel. */
   row(d: Uint8Array, off: number): boolean {
+    // One loop per kind of row, each a function of its own: V8 compiles the loop of the
+    // kind it meets first, and a later image of another kind then brings its own loop
+    // rather than throwing that code away (one loop had all three kinds in it).
+    if (this.fast) return this.n === 3 ? rgbRow(d, off, this.w) : cmykRow(d, off, this.w);
+    return this.general(d, off);
+  }
+
+  private general(d: Uint8Array, off: number): boolean {
     const { w, n } = this;
-    if (this.fast) {
-      let p = off;
-      for (let x = 0; x < w; x++, p += n) {
-        let R: number, G: number, B: number;
-        if (n === 3) { R = d[p]!; G = d[p + 1]!; B = d[p + 2]!; }
-        else {
-          const k = d[p + 3]!;
-          R = 255 - Math.min(255, d[p]! + k); G = 255 - Math.min(255, d[p + 1]! + k); B = 255 - Math.min(255, d[p + 2]! + k);
-        }
-        // chromaOf(R, G, B) > LIMIT255 on integers, written out: the loop runs once per
-        // pixel of every large image, and so it stays fast without the top-tier compiler
-        // (printgate analyze runs without TurboFan, see bin/printgate.js).
-        const rg = R - G, gb = G - B, rb = R - B;
-        if (rg > 8 || rg < -8 || gb > 8 || gb < -8 || rb > 8 || rb < -8) return true;
-      }
-      return false;
-    }
     const { bpc, max, dmin, dmax, comps, memo } = this;
     let bit = off * 8;
     for (let x = 0; x < w; x++) {
@@ -78,6 +69,31 @@ export class PixelScanner {
     }
     return false;
   }
+}
+
+// chromaOf(R, G, B) > LIMIT255 on integers, written out: these loops run once per pixel
+// of every large image, and so they stay fast without the top-tier compiler (printgate
+// analyze runs without TurboFan, see bin/printgate.js).
+
+/** An 8-bit RGB row without /Decode: true when it holds a colour pixel. */
+function rgbRow(d: Uint8Array, off: number, w: number): boolean {
+  for (let x = 0, p = off; x < w; x++, p += 3) {
+    const R = d[p]!, G = d[p + 1]!, B = d[p + 2]!;
+    const rg = R - G, gb = G - B, rb = R - B;
+    if (rg > 8 || rg < -8 || gb > 8 || gb < -8 || rb > 8 || rb < -8) return true;
+  }
+  return false;
+}
+
+/** An 8-bit CMYK row without /Decode: true when it holds a colour pixel. */
+function cmykRow(d: Uint8Array, off: number, w: number): boolean {
+  for (let x = 0, p = off; x < w; x++, p += 4) {
+    const k = d[p + 3]!;
+    const R = 255 - Math.min(255, d[p]! + k), G = 255 - Math.min(255, d[p + 1]! + k), B = 255 - Math.min(255, d[p + 2]! + k);
+    const rg = R - G, gb = G - B, rb = R - B;
+    if (rg > 8 || rg < -8 || gb > 8 || gb < -8 || rb > 8 || rb < -8) return true;
+  }
+  return false;
 }
 
 export interface Predictor {
