@@ -318,7 +318,7 @@ export class Lexer {
               if (this.pos < b.length && b[this.pos] === 0x52 /* R */ &&
                   (this.pos + 1 >= b.length ? this.complete : CLASS[b[this.pos + 1]!] !== 0)) {
                 this.pos++;
-                return PdfRef.of(n, g);
+                return new PdfRef(n, g);
               }
             }
           } catch (e) {
@@ -382,7 +382,7 @@ export class Lexer {
     if (c === 0x52 /* R */) {
       if (CLASS[b[q + 1]!] === 0) { this.pos = p; return n; } // "Rx" is no reference
       this.pos = q + 1;
-      return PdfRef.of(n, g);
+      return new PdfRef(n, g);
     }
     if (CLASS[c] === 1 || c === 0x25) return undefined;
     this.pos = p;
