@@ -88,3 +88,14 @@ t.test('names are interned; references are read as references', async (t) => {
   const b = (d.get('B') as PdfRef[])[0]!;
   t.same([b.num, b.gen], [12, 3]);
 });
+
+t.test('a huge array, then ordinary objects', async (t) => {
+  const big = '[' + Array.from({ length: 100_000 }, (_, i) => `${i} 0 R`).join(' ') + ' << /In [1 2] >>]';
+  const arr = new Lexer(Buffer.from(big, 'latin1'), 0, true).next() as unknown[];
+  t.equal(arr.length, 100_001);
+  t.equal((arr[99_999] as PdfRef).num, 99_999);
+  t.same((arr[100_000] as PdfDict).get('In'), [1, 2]);
+  const d = parse('<< /A [<< /B 1 >>] /C 2 >>');
+  t.equal(((d.get('A') as PdfDict[])[0]!).get('B'), 1);
+  t.equal(d.get('C'), 2);
+});
