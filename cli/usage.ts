@@ -1,8 +1,10 @@
 // Shared pieces of every sub-command: argument parsing with usage errors (exit 2), and the
 // mapping of failures to exit codes (1 with a one-line reason on stderr).
 
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { PrintgateError } from '../shared/errors.ts';
+
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

@@ -20,7 +20,11 @@ export interface DetectionEntry {
 export interface Detection {
   readonly parser: Parser;
   readonly score: number;
-  /** Every entry's score, highest first (for diagnostics and tests). */
+  /**
+   * The scores computed, highest first (for diagnostics and tests). An entry that could no
+   * longer win (a perfect score is already in hand and the entry would lose the tie) is
+   * not sniffed and not listed.
+   */
   readonly scores: ReadonlyArray<{ format: DocumentFormat; score: number }>;
 }
 
@@ -56,18 +60,33 @@ function safeSniff(parser: Parser, head: Uint8Array, tail: Uint8Array): number {
   }
 }
 
+/** Highest possible score (sniffs are clamped to 0..100, the hint bonus too). */
+const MAX_SCORE = 100;
+
 /**
  * Pick the parser for these bytes, or null when none scores at least MIN_SCORE.
  * `hint` is the format named by a PJL wrapper, if any.
+ *
+ * The entries are scored from the highest priority down, and once one has the perfect
+ * score the entries it would beat on a tie are not sniffed at all: a PDF (100, priority
+ * 85) is not also scanned by the PCL 5, PostScript and text sniffs, the last of which reads
+ * every byte of the head. The winner is the same as scoring every entry.
  */
 export function detect(table: readonly DetectionEntry[], head: Uint8Array, tail: Uint8Array, hint?: DocumentFormat): Detection | null {
-  const scored = table.map((entry, index) => {
-    let score = safeSniff(entry.parser, head, tail);
-    if (hint !== undefined && entry.parser.format === hint && score > 0) score = Math.min(100, score + HINT_BONUS);
-    return { entry, score, index };
-  });
+  const order = table.map((entry, index) => ({ entry, index, score: 0 }));
+  order.sort((a, b) => b.entry.priority - a.entry.priority || a.index - b.index);
+  const scored: typeof order = [];
+  let best: (typeof order)[number] | undefined;
+  for (const s of order) {
+    // Ordered by priority, then position: every later entry loses a tie with `best`.
+    if (best !== undefined && best.score >= MAX_SCORE) break;
+    let score = safeSniff(s.entry.parser, head, tail);
+    if (hint !== undefined && s.entry.parser.format === hint && score > 0) score = Math.min(MAX_SCORE, score + HINT_BONUS);
+    s.score = score;
+    scored.push(s);
+    if (best === undefined || score > best.score) best = s;
+  }
   scored.sort((a, b) => b.score - a.score || b.entry.priority - a.entry.priority || a.index - b.index);
-  const best = scored[0];
   const scores = scored.map((s) => ({ format: s.entry.parser.format, score: s.score }));
   if (!best || best.score < MIN_SCORE) return null;
   return { parser: best.entry.parser, score: best.score, scores };

@@ -3,8 +3,11 @@
 // stream front to back). A Slice is a window onto another source, used after a wrapper
 // such as PJL has been peeled off.
 
-import { readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+// `node:fs` through getBuiltinModule rather than an `import`: Node builds an ES module
+// namespace for an imported built-in by reading every export, and reading `fs.promises`
+// loads fs/promises with readline, streams and a REPL history module (about 4 ms of a
+// one-shot `printgate analyze`, which needs none of them).
+const { closeSync, fstatSync, openSync, read: readAsync, readSync } = process.getBuiltinModule('node:fs');
 
 export interface Source {
   /** Total length in bytes. */
@@ -49,21 +52,34 @@ export class BufferSource implements Source {
   async close(): Promise<void> {}
 }
 
+/** Reads of at most this many bytes are made synchronously (see FileSource). */
+const SYNC_READ_MAX = 64 * 1024;
+
+/**
+ * A local file, read by offset through a plain file descriptor. Opening and small reads
+ * (headers, trailers, PDF objects: at most SYNC_READ_MAX) are synchronous: a local file's
+ * small read comes from the page cache in microseconds, less than the thread-pool round
+ * trip and promise an asynchronous read costs. Large reads (raster formats stream 1 MiB
+ * chunks, reading the next while decoding this one) go to the thread pool, and close()
+ * waits for any still in flight, so the descriptor is never reused under one.
+ */
 export class FileSource implements Source {
   readonly size: number;
-  private readonly handle: FileHandle;
+  private readonly fd: number;
   private closed = false;
-  private constructor(handle: FileHandle, size: number) {
-    this.handle = handle;
+  /** Asynchronous reads in flight, and the close() waiting for them to end. */
+  private pending = 0;
+  private drained: (() => void) | undefined;
+  private constructor(fd: number, size: number) {
+    this.fd = fd;
     this.size = size;
   }
   static async open(path: string): Promise<FileSource> {
-    const handle = await open(path, 'r');
+    const fd = openSync(path, 'r');
     try {
-      const st = await handle.stat();
-      return new FileSource(handle, st.size);
+      return new FileSource(fd, fstatSync(fd).size);
     } catch (err) {
-      await handle.close();
+      closeSync(fd);
       throw err;
     }
   }
@@ -71,24 +87,31 @@ export class FileSource implements Source {
     const start = Math.max(0, Math.min(offset, this.size));
     const n = Math.max(0, Math.min(length, this.size - start));
     const buf = new Uint8Array(n);
-    let got = 0;
-    while (got < n) {
-      const { bytesRead } = await this.handle.read(buf, got, n - got, start + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
+    const got = await this.readInto(start, buf);
     return got === n ? buf : buf.subarray(0, got);
   }
   async readInto(offset: number, target: Uint8Array): Promise<number> {
+    if (target.length <= SYNC_READ_MAX) return this.readIntoSync(offset, target);
+    if (this.closed) throw new Error('read from a closed file');
     const start = Math.max(0, Math.min(offset, this.size));
     const n = Math.max(0, Math.min(target.length, this.size - start));
     let got = 0;
-    while (got < n) {
-      const { bytesRead } = await this.handle.read(target, got, n - got, start + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
+    this.pending++;
+    try {
+      while (got < n) {
+        const bytesRead = await this.readPart(target, got, n - got, start + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+    } finally {
+      if (--this.pending === 0) this.drained?.();
     }
     return got;
+  }
+  private readPart(target: Uint8Array, at: number, length: number, position: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      readAsync(this.fd, target, at, length, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)));
+    });
   }
   readIntoSync(offset: number, target: Uint8Array): number {
     if (this.closed) throw new Error('read from a closed file');
@@ -96,7 +119,7 @@ export class FileSource implements Source {
     const n = Math.max(0, Math.min(target.length, this.size - start));
     let got = 0;
     while (got < n) {
-      const bytesRead = readSync(this.handle.fd, target, got, n - got, start + got);
+      const bytesRead = readSync(this.fd, target, got, n - got, start + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
@@ -105,7 +128,8 @@ export class FileSource implements Source {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.handle.close();
+    if (this.pending > 0) await new Promise<void>((resolve) => { this.drained = resolve; });
+    closeSync(this.fd);
   }
 }
 

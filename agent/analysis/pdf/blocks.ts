@@ -27,12 +27,19 @@ export class BlockReader {
     return this.readSync !== undefined;
   }
 
+  /** The block used last (already the newest in the LRU order): most reads are in it. */
+  private lastIndex = -1;
+  private lastBlock: Uint8Array | undefined;
+
   private cached(i: number): Uint8Array | undefined {
+    if (i === this.lastIndex) return this.lastBlock;
     const b = this.blocks.get(i);
     if (b) {
       // Refresh its LRU position.
       this.blocks.delete(i);
       this.blocks.set(i, b);
+      this.lastIndex = i;
+      this.lastBlock = b;
     }
     return b;
   }
@@ -40,6 +47,8 @@ export class BlockReader {
   private keep(i: number, b: Uint8Array): Uint8Array {
     this.blocks.set(i, b);
     if (this.blocks.size > MAX_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!);
+    this.lastIndex = i;
+    this.lastBlock = b;
     return b;
   }
 

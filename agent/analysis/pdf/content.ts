@@ -9,6 +9,7 @@ import { AnalysisError } from '../errors.ts';
 import { isColour, loadColorSpace, PATTERN, RGB, type ColorSpace } from './colorspace.ts';
 import type { PdfDocument } from './document.ts';
 import { COLOUR, END, FEED_DAMAGED, Frame, GState, OP, operands, step, type Known } from './frame.ts';
+import { fastForward } from './forward.ts';
 import { imageIsColour } from './images.ts';
 import { Inflater } from './inflate.ts';
 import { indexOf, isWhite, Lexer } from './lexer.ts';
@@ -18,6 +19,8 @@ import type { OptionalContent } from './optional.ts';
 import { shadingIsColour } from './shading.ts';
 
 const MAX_DEPTH = 12;
+/** Bytes of a page read before the gray fast-forward is tried when the page before was colour. */
+const AFTER_COLOUR = 2048;
 const DAMAGE = new Set(['ANALYSIS_MALFORMED', 'ANALYSIS_TRUNCATED', 'ANALYSIS_UNSUPPORTED']);
 
 export class ColourAnalyser {
@@ -33,6 +36,8 @@ export class ColourAnalyser {
   private readonly scanners: ContentScanner[] = [];
   /** Type 3 verdicts of page-level content, per resource dictionary and font name. */
   private readonly pageFonts = new WeakMap<PdfDict, Map<string, boolean>>();
+  /** Font tables fontNow() has already resolved, per resource dictionary (null: none). */
+  private readonly fontTables = new WeakMap<PdfDict, PdfDict | null>();
 
   private readonly oc: OptionalContent | undefined;
   /** Inflates page content as it is read (forms and glyphs are decoded whole). */
@@ -50,8 +55,17 @@ export class ColourAnalyser {
   /** The last page's content could not be read to its end (decided on what was read). */
   damaged: string | undefined;
 
+  /** Whether the last page was colour (see run()). */
+  private lastColour = false;
+
   /** Does this page (contents and printing annotations) put colour on paper? */
   async pageHasColour(page: PdfDict, resources: PdfObj | undefined, contents: PdfStream[]): Promise<boolean> {
+    const colour = await this.pageColour(page, resources, contents);
+    this.lastColour = colour;
+    return colour;
+  }
+
+  private async pageColour(page: PdfDict, resources: PdfObj | undefined, contents: PdfStream[]): Promise<boolean> {
     this.damaged = undefined;
     const r = this.doc.resolve(resources);
     const res = dictOf(r instanceof Promise ? await r : r);
@@ -186,6 +200,13 @@ export class ColourAnalyser {
     }
     const f = new Frame(sc, base, start, depth, fonts, feed);
     const known = this.known(res);
+    // Content that is gray from its start is done without entering `step` (what step's
+    // first turn would do; step is then compiled for the content it really runs). But
+    // after a colour page the next one is most often colour too (87 % of the benchmark
+    // manuals' pages), its colour early: there the search would mostly be wasted, so the
+    // interpreter reads the page's first KB itself.
+    if (depth === 0 && this.lastColour) f.fastAt = AFTER_COLOUR;
+    else if (fastForward(f, known)) return false;
     for (;;) {
       const code = step(f, known);
       if (code === END) return false;
@@ -202,6 +223,8 @@ export class ColourAnalyser {
     return {
       space: (name) => (table ?? (res ? this.spaces.get(res) : undefined))?.get(name),
       font: (name, depth) => this.fontNow(res, name, depth),
+      fontKnown: (fonts, name) => this.fontKnown(res, fonts, name),
+      fontsNeutral: (fonts) => this.fontsNeutral(res, fonts),
       layers: this.oc !== undefined,
       budget: (offset) => doc.budget(offset),
     };
@@ -215,6 +238,7 @@ export class ColourAnalyser {
   private fontNow(res: PdfDict | undefined, font: string, depth: number): boolean | undefined {
     const table = this.doc.resolve(res?.get('Font'));
     if (table instanceof Promise) return undefined;
+    if (res) this.fontTables.set(res, dictOf(table) ?? null);
     const raw = dictOf(table)?.get(font);
     const ref = raw instanceof PdfRef ? raw : undefined;
     const hit = ref ? this.fontCache.get(ref.num) : undefined;
@@ -227,6 +251,39 @@ export class ColourAnalyser {
     return false;
   }
 
+  /**
+   * fontNow()'s answer for a font name when it needs nothing loaded (loading could warn
+   * or fill caches differently from the interpreter's own order): the frame's verdicts
+   * by name, else the font table fontNow() already resolved and the font cache by
+   * object; a name the table lacks selects no font. undefined when unsure.
+   */
+  private fontKnown(res: PdfDict | undefined, fonts: Map<string, boolean> | undefined, name: string): boolean | undefined {
+    const known = fonts?.get(name);
+    if (known !== undefined) return known;
+    const table = this.fontTable(res);
+    if (table === undefined) return undefined;
+    const v = table === null ? undefined : table.get(name);
+    if (v === undefined) return false;
+    return v instanceof PdfRef ? this.fontCache.get(v.num) : undefined;
+  }
+
+  /** Whether fontKnown() is false for every font the resources name. */
+  private fontsNeutral(res: PdfDict | undefined, fonts: Map<string, boolean> | undefined): boolean {
+    const table = this.fontTable(res);
+    if (table === undefined) return false;
+    if (table === null) return true;
+    if (table.map.size > 256) return false;
+    for (const name of table.map.keys()) if (this.fontKnown(res, fonts, name) !== false) return false;
+    return true;
+  }
+
+  /** The font table of these resources if known without loading (null: none), else undefined. */
+  private fontTable(res: PdfDict | undefined): PdfDict | null | undefined {
+    const raw = res?.get('Font');
+    if (raw === undefined) return null;
+    return raw instanceof PdfRef ? this.fontTables.get(res!) : dictOf(raw) ?? null;
+  }
+
   /** Complete an operator `step` handed back; true when it painted colour. */
   private async slow(code: number, f: Frame, res: PdfDict | undefined, depth: number): Promise<boolean> {
     const sc = f.sc;
@@ -237,6 +294,7 @@ export class ColourAnalyser {
         const font = gs.font!;
         const t3 = await this.type3(res, font, depth);
         (f.fonts ??= new Map()).set(font, t3);
+        f.fontLearnt();
         return t3;
       }
       case OP.cs: case OP.CS: {

@@ -1,16 +1,21 @@
 // One open PDF: the cross-reference table, lazy object resolution through it with a small
-// cache, object streams, stream data (with decryption and filters), and the fall-back to a
-// rebuilt table when the xref lies. Nothing is loaded until asked for: counting pages
-// touches the page tree only, and colour analysis reads one page's objects at a time.
+// cache, objects in object streams, and the fall-back to a rebuilt table when the xref
+// lies. Nothing is loaded until asked for: counting pages touches the page tree only, and
+// colour analysis reads one page's objects at a time. Parsing one stored object is in
+// indirect.ts, object stream headers in objstm.ts, stream data in streams.ts.
 
 import { AnalysisError, checkBudget } from '../errors.ts';
 import type { Source } from '../source.ts';
 import type { AnalyzeLimits } from '../types.ts';
 import { BlockReader } from './blocks.ts';
 import type { Decryptor } from './crypto.ts';
-import { decodeFilters, type Decoded } from './filters.ts';
-import { indexOf, isWhite, Lexer, Underflow } from './lexer.ts';
-import { arrayOf, dictOf, isName, nameOf, numOf, PdfDict, PdfName, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
+import type { Decoded } from './filters.ts';
+import { decryptStrings, parseWindow, type Parsed } from './indirect.ts';
+import { indexOf } from './bytes.ts';
+import { isWhite, Lexer, Underflow } from './lexer.ts';
+import { ObjStm } from './objstm.ts';
+import { makeStream, plainFlateNow, rawChunks, rawStream, streamData, streamDataNow } from './streams.ts';
+import { arrayOf, dictOf, numOf, PdfDict, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
 import { dictInteger, objectHeader } from './skim.ts';
 import { readXrefChain, rebuildXref } from './xref.ts';
 import { XrefTable } from './xreftable.ts';
@@ -18,14 +23,6 @@ import { XrefTable } from './xreftable.ts';
 const CACHE_MAX = 4000;
 const OBJSTM_MAX = 64;
 const OBJSTM_BYTES = 16 * 1024 * 1024;
-/** Read size for streams inflated as they are read (large images). */
-const RAW_CHUNK = 256 * 1024;
-
-interface ObjStm {
-  data: Uint8Array;
-  offsets: Map<number, number>;
-  byIndex: number[];
-}
 
 export interface DocOptions {
   limits: AnalyzeLimits;
@@ -51,6 +48,8 @@ export class PdfDocument {
   private readonly objStms = new Map<number, ObjStm>();
   private readonly resolving = new Set<number>();
   private objStmBytes = 0;
+  /** One lexer for every object parsed here (parsing is synchronous; it is reset each time). */
+  private readonly lx = new Lexer(new Uint8Array(0));
 
   private constructor(source: Source, opts: DocOptions) {
     this.reader = new BlockReader(source);
@@ -159,7 +158,7 @@ export class PdfDocument {
       const win = await this.reader.read(offset, size);
       const complete = offset + win.length >= this.reader.size;
       try {
-        return parseWindow(win, offset, complete);
+        return parseWindow(this.lx, win, 0, offset, complete);
       } catch (e) {
         if (!(e instanceof Underflow)) throw e;
         if (complete || size >= this.limits.maxBufferBytes) {
@@ -177,12 +176,13 @@ export class PdfDocument {
    * other case (and every error) exactly as before.
    */
   private loadDirectNow(num: number, offset: number): PdfObj | undefined {
-    if (offset < 0 || offset >= this.reader.size) return undefined;
-    const win = this.reader.read(offset, 4096);
+    const reader = this.reader;
+    if (offset < 0 || offset >= reader.size) return undefined;
+    const win = reader.read(offset, 4096);
     if (win instanceof Promise) return undefined;
     let parsed: Parsed;
     try {
-      parsed = parseWindow(win, offset, offset + win.length >= this.reader.size);
+      parsed = parseWindow(this.lx, win, 0, offset, offset + win.length >= reader.size);
     } catch {
       return undefined;
     }
@@ -191,8 +191,8 @@ export class PdfDocument {
     let value = parsed.value;
     if (parsed.streamStart >= 0 && value instanceof PdfDict) {
       const len = value.get('Length');
-      if (typeof len !== 'number' || len < 0 || parsed.streamStart + len > this.reader.size) return undefined;
-      const after = this.reader.read(parsed.streamStart + len, 48);
+      if (typeof len !== 'number' || len < 0 || parsed.streamStart + len > reader.size) return undefined;
+      const after = reader.read(parsed.streamStart + len, 48);
       if (after instanceof Promise) return undefined;
       let p = 0;
       while (p < after.length && isWhite(after[p]!)) p++;
@@ -212,10 +212,11 @@ export class PdfDocument {
     const hit = this.cache.get(num);
     if (hit !== undefined) return hit;
     // In an object stream already decoded: parse it here, without a promise.
-    const e = this.entries.get(num);
-    if (e && e.type === 2) {
-      const stm = this.objStms.get(e.a);
-      const v = stm ? this.inObjStm(stm, e.b, num) : undefined;
+    const entries = this.entries;
+    const type = entries.typeOf(num);
+    if (type === 2) {
+      const stm = this.objStms.get(entries.aOf(num));
+      const v = stm ? this.inObjStm(stm, entries.bOf(num), num) : undefined;
       if (v !== undefined) {
         if (keep) {
           if (this.cache.size >= CACHE_MAX) this.cache.clear();
@@ -224,8 +225,8 @@ export class PdfDocument {
         return v;
       }
     }
-    if (e && e.type === 1 && !this.resolving.has(num)) {
-      const v = this.loadDirectNow(num, e.a);
+    if (type === 1 && !this.resolving.has(num)) {
+      const v = this.loadDirectNow(num, entries.aOf(num));
       if (v !== undefined) {
         if (keep) {
           if (this.cache.size >= CACHE_MAX) this.cache.clear();
@@ -281,41 +282,6 @@ export class PdfDocument {
     return value;
   }
 
-  /** Trust /Length, verify `endstream` after it, else scan for `endstream`. */
-  async makeStream(dict: PdfDict, start: number, num: number, gen: number): Promise<PdfStream> {
-    let len = numOf(await this.resolve(dict.get('Length')));
-    if (len !== undefined && len >= 0 && start + len <= this.reader.size) {
-      const after = await this.reader.read(start + len, 48);
-      let p = 0;
-      while (p < after.length && isWhite(after[p]!)) p++;
-      if (indexOf(after, 'endstream', p, p + 9) === p) return new PdfStream(dict, start, len, num, gen);
-    }
-    // Scan forward for "endstream" (bounded by the buffer limit).
-    len = undefined;
-    let size = 64 * 1024;
-    for (;;) {
-      this.budget(start);
-      const win = await this.reader.read(start, size);
-      const at = indexOf(win, 'endstream');
-      if (at >= 0) {
-        let e = at;
-        if (e > 0 && win[e - 1] === 0x0a) e--;
-        if (e > 0 && win[e - 1] === 0x0d) e--;
-        len = e;
-        break;
-      }
-      if (start + win.length >= this.reader.size || size >= this.limits.maxBufferBytes) {
-        len = win.length; // no endstream at all: take what there is
-        this.warn('a stream has no endstream');
-        this.recovered = true;
-        break;
-      }
-      size *= 4;
-    }
-    this.warn('a stream /Length was wrong; its end was found by scanning');
-    return new PdfStream(dict, start, len, num, gen);
-  }
-
   private async fromObjStm(stmNum: number, index: number, num: number): Promise<PdfObj | undefined> {
     let stm = this.objStms.get(stmNum);
     if (!stm) {
@@ -324,17 +290,7 @@ export class PdfDocument {
       const first = numOf(s.dict.get('First')) ?? 0;
       const n = Math.min(numOf(s.dict.get('N')) ?? 0, 1_000_000);
       const { data } = await this.streamData(s);
-      const lx = new Lexer(data, 0, true);
-      const offsets = new Map<number, number>();
-      const byIndex: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const on = lx.next(false);
-        const oo = lx.next(false);
-        if (typeof on !== 'number' || typeof oo !== 'number') break;
-        offsets.set(on, first + oo);
-        byIndex.push(on);
-      }
-      stm = { data, offsets, byIndex };
+      stm = ObjStm.parse(data, first, n, this.lx);
       // Objects of one page are spread over several object streams: keep a few dozen
       // decoded (bounded by bytes) so the page walk does not inflate them again and again.
       this.objStmBytes += data.length;
@@ -351,12 +307,14 @@ export class PdfDocument {
   /** Parse object `num` from a decoded object stream; undefined when it is not there. */
   private inObjStm(stm: ObjStm, index: number, num: number): PdfObj | undefined {
     // The object must be the one the xref names (by number; its index must agree when given).
-    if (stm.byIndex[index] !== undefined && stm.byIndex[index] !== num && stm.offsets.has(num)) {
+    const at = stm.offsetOf(num, index);
+    const named = stm.numberAt(index);
+    if (named !== undefined && named !== num && at !== undefined) {
       this.warn('an object stream index disagrees with its xref entry (the number wins)');
     }
-    const at = stm.offsets.get(num);
     if (at === undefined || at >= stm.data.length) return undefined;
-    const lx = new Lexer(stm.data, 0, true);
+    const lx = this.lx;
+    lx.reset(stm.data, 0, true);
     lx.pos = at;
     const v = lx.next(true);
     return v instanceof PdfOp || v === undefined ? null : v;
@@ -381,17 +339,19 @@ export class PdfDocument {
    */
   peekInteger(num: number, key: string): number | null | undefined {
     if (this.cache.has(num)) return undefined;
-    const e = this.entries.get(num);
-    if (!e) return undefined;
-    if (e.type === 2) {
-      const stm = this.objStms.get(e.a);
-      if (!stm || stm.byIndex[e.b] !== num) return undefined;
-      const at = stm.offsets.get(num);
+    const entries = this.entries;
+    const type = entries.typeOf(num);
+    if (type === 2) {
+      const stm = this.objStms.get(entries.aOf(num));
+      const index = entries.bOf(num);
+      if (!stm || stm.numberAt(index) !== num) return undefined;
+      const at = stm.offsetOf(num, index);
       if (at === undefined || at >= stm.data.length) return undefined;
       return dictInteger(stm.data, at, key);
     }
-    if (e.type !== 1 || this.resolving.has(num) || e.a < 0 || e.a >= this.reader.size) return undefined;
-    const win = this.reader.read(e.a, 4096);
+    const a = entries.aOf(num);
+    if (type !== 1 || this.resolving.has(num) || a < 0 || a >= this.reader.size) return undefined;
+    const win = this.reader.read(a, 4096);
     if (win instanceof Promise) return undefined;
     const at = objectHeader(win, 0, num);
     return at < 0 ? undefined : dictInteger(win, at, key);
@@ -414,135 +374,33 @@ export class PdfDocument {
     return v instanceof PdfRef ? null : v;
   }
 
+  /** Trust /Length, verify `endstream` after it, else scan for `endstream` (streams.ts). */
+  makeStream(dict: PdfDict, start: number, num: number, gen: number): Promise<PdfStream> {
+    return makeStream(this, dict, start, num, gen);
+  }
+
   /** Raw stream bytes, decrypted, then run through the non-image filters. */
-  async streamData(s: PdfStream, limit = this.limits.maxBufferBytes): Promise<Decoded> {
-    const raw = await this.rawStream(s);
-    return decodeFilters(raw, s.dict, limit, s.start);
+  streamData(s: PdfStream, limit = this.limits.maxBufferBytes): Promise<Decoded> {
+    return streamData(this, s, limit);
   }
 
-  /**
-   * streamData without a promise when it can be had at once: the stored bytes lie in a
-   * cached block, nothing is encrypted and the filter entries are direct (the usual
-   * content stream). Otherwise the promise of streamData.
-   */
+  /** streamData without a promise when the stored bytes are at hand (streams.ts). */
   streamDataNow(s: PdfStream): Decoded | Promise<Decoded> {
-    const d = s.dict;
-    if (this.encrypted || s.length > this.limits.maxBufferBytes ||
-        d.get('Filter') instanceof PdfRef || d.get('DecodeParms') instanceof PdfRef || d.get('Length') instanceof PdfRef) {
-      return this.streamData(s);
-    }
-    const raw = this.reader.read(s.start, s.length);
-    if (raw instanceof Promise) return this.streamData(s);
-    this.budget(s.start);
-    return decodeFilters(raw, d, this.limits.maxBufferBytes, s.start);
+    return streamDataNow(this, s);
   }
 
-  /**
-   * The stored bytes of a stream whose only filter is /FlateDecode without parameters,
-   * when they can be had at once (the conditions of streamDataNow); else undefined. For
-   * content inflated as it is read.
-   */
+  /** The stored bytes of a plain Flate stream when at hand, else undefined (streams.ts). */
   plainFlateNow(s: PdfStream): Uint8Array | undefined {
-    const d = s.dict;
-    const f = d.get('Filter');
-    if (this.encrypted || s.length > this.limits.maxBufferBytes || !(f instanceof PdfName) || f.name !== 'FlateDecode' ||
-        d.get('DecodeParms') !== undefined || d.get('DP') !== undefined || d.get('Length') instanceof PdfRef) {
-      return undefined;
-    }
-    const raw = this.reader.read(s.start, s.length);
-    if (raw instanceof Promise) return undefined;
-    this.budget(s.start);
-    return raw;
+    return plainFlateNow(this, s);
   }
 
   /** The stream's bytes as stored (decrypted), with its filter entries resolved. */
-  async rawStream(s: PdfStream): Promise<Uint8Array> {
-    this.budget(s.start);
-    if (s.length > this.limits.maxBufferBytes) {
-      throw new AnalysisError('ANALYSIS_LIMIT', 'stream larger than the buffer limit', s.start);
-    }
-    let raw = await this.reader.read(s.start, s.length);
-    if (this.encrypted && !isName(s.dict.get('Type'), 'XRef') && s.num >= 0) {
-      if (!this.decryptor) throw new AnalysisError('ANALYSIS_ENCRYPTED', 'stream is encrypted with a user password', s.start);
-      if (!isIdentityCrypt(s.dict)) raw = this.decryptor.decryptStream(raw, s.num, s.gen);
-    }
-    await this.resolveFilterEntries(s);
-    return raw;
+  rawStream(s: PdfStream): Promise<Uint8Array> {
+    return rawStream(this, s);
   }
 
-  /** Filter parameters may be indirect; resolve the few that matter. */
-  private async resolveFilterEntries(s: PdfStream): Promise<void> {
-    for (const k of ['Filter', 'DecodeParms', 'Length']) {
-      const v = s.dict.get(k);
-      if (v instanceof PdfRef) s.dict.map.set(k, (await this.resolve(v)) ?? null);
-    }
-  }
-
-  /**
-   * The stored bytes of an unencrypted stream as a series of chunks read straight from the
-   * file into one reused buffer (a chunk is valid until the next call; undefined at the
-   * end), so a 100 MB image costs 256 KiB of memory instead of 100 MB. undefined when the
-   * stream has to be decrypted (then rawStream reads it whole, within the buffer limit).
-   */
-  async rawChunks(s: PdfStream): Promise<(() => Promise<Uint8Array | undefined>) | undefined> {
-    if (this.encrypted || s.num < 0) return undefined;
-    await this.resolveFilterEntries(s);
-    const source = this.reader.source;
-    const end = Math.min(this.reader.size, s.start + s.length);
-    const buf = new Uint8Array(Math.max(1, Math.min(RAW_CHUNK, end - s.start)));
-    let pos = s.start;
-    return async () => {
-      if (pos >= end) return undefined;
-      this.budget(pos);
-      const want = buf.subarray(0, Math.min(buf.length, end - pos));
-      let got: number;
-      if (source.readInto) got = await source.readInto(pos, want);
-      else { const part = await source.read(pos, want.length); want.set(part); got = part.length; }
-      if (got <= 0) { pos = end; return undefined; }
-      pos += got;
-      return buf.subarray(0, got);
-    };
-  }
-}
-
-interface Parsed { num: number; gen: number; value: PdfObj; streamStart: number }
-
-/** "num gen obj <value> [stream]" at the start of `win` (file offset `offset`); Underflow when cut. */
-function parseWindow(win: Uint8Array, offset: number, complete: boolean): Parsed {
-  const lx = new Lexer(win, offset, complete);
-  const num = lx.next(false);
-  const gen = lx.next(false);
-  const kw = lx.next(false);
-  if (typeof num !== 'number' || typeof gen !== 'number' || !(kw instanceof PdfOp) || kw.op !== 'obj') {
-    throw new AnalysisError('ANALYSIS_MALFORMED', 'expected "N G obj"', offset);
-  }
-  let value = lx.next(true);
-  if (value === undefined || value instanceof PdfOp) value = null; // "1 0 obj endobj"
-  let streamStart = -1;
-  lx.skipSpace();
-  if (value instanceof PdfDict && win[lx.pos] === 0x73 && indexOf(win, 'stream', lx.pos, lx.pos + 6) === lx.pos) {
-    let p = lx.pos + 6;
-    if (p >= win.length && !complete) throw new Underflow();
-    if (win[p] === 0x0d) p++;
-    if (win[p] === 0x0a) p++;
-    streamStart = offset + p;
-  }
-  return { num, gen, value, streamStart };
-}
-
-function isIdentityCrypt(d: PdfDict): boolean {
-  const f = d.get('Filter');
-  const first = Array.isArray(f) ? f[0] : f;
-  return nameOf(first) === 'Crypt';
-}
-
-function decryptStrings(o: PdfObj, dec: Decryptor, num: number, gen: number, depth = 0): void {
-  if (depth > 64) return;
-  if (Array.isArray(o)) {
-    for (const v of o) decryptStrings(v, dec, num, gen, depth + 1);
-  } else if (o instanceof PdfDict) {
-    for (const v of o.map.values()) decryptStrings(v, dec, num, gen, depth + 1);
-  } else if (o instanceof PdfString) {
-    o.bytes = dec.decryptString(o.bytes, num, gen);
+  /** The stored bytes of an unencrypted stream in chunks of one reused buffer (streams.ts). */
+  rawChunks(s: PdfStream): Promise<(() => Promise<Uint8Array | undefined>) | undefined> {
+    return rawChunks(this, s);
   }
 }

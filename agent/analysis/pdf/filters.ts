@@ -8,6 +8,7 @@ import * as zlib from 'node:zlib';
 import { AnalysisError } from '../errors.ts';
 import { Inflater } from './inflate.ts';
 import { dictOf, nameOf, numOf, PdfName, type PdfDict, type PdfObj } from './objects.ts';
+import { unpredictPng } from './pixels.ts';
 
 export interface Decoded {
   data: Uint8Array;
@@ -136,28 +137,8 @@ export function predict(data: Uint8Array, parms: PdfDict | undefined, offset: nu
   const out = new Uint8Array(rows * rowLen);
   let prev = new Uint8Array(rowLen);
   for (let r = 0; r < rows; r++) {
-    const type = data[r * (rowLen + 1)]!;
-    const src = data.subarray(r * (rowLen + 1) + 1, (r + 1) * (rowLen + 1));
     const cur = out.subarray(r * rowLen, (r + 1) * rowLen);
-    for (let i = 0; i < rowLen; i++) {
-      const a = i >= bpp ? cur[i - bpp]! : 0;
-      const b = prev[i]!;
-      const c = i >= bpp ? prev[i - bpp]! : 0;
-      let v = src[i]!;
-      switch (type) {
-        case 1: v += a; break;
-        case 2: v += b; break;
-        case 3: v += (a + b) >> 1; break;
-        case 4: {
-          const p = a + b - c;
-          const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
-          v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-          break;
-        }
-        default: break;
-      }
-      cur[i] = v & 0xff;
-    }
+    unpredictPng(data[r * (rowLen + 1)]!, data, r * (rowLen + 1) + 1, cur, prev, rowLen, bpp);
     prev = cur;
   }
   return out;

@@ -14,8 +14,9 @@
 
 import { AnalysisError } from '../errors.ts';
 import { CMYK, cmykIsColour, GRAY, isColour, RGB, rgbIsColour, type ColorSpace } from './colorspace.ts';
+import { fastForward } from './forward.ts';
 import type { Inflater } from './inflate.ts';
-import { op, type ContentScanner } from './scanner.ts';
+import { ContentScanner, op } from './scanner.ts';
 
 export class GState {
   fillCS: ColorSpace;
@@ -43,6 +44,26 @@ export class GState {
   }
 }
 
+/**
+ * An empty array already of the elements kind that holds objects: `[]` starts as small
+ * integers and changes kind at its first push, and compiled code that had seen only one
+ * kind is thrown away when it meets the other.
+ */
+function objectArray<T>(): T[] {
+  const a: unknown[] = [null];
+  a.pop();
+  return a as T[];
+}
+
+/** A window of content as a latin1 string, and what it was made of. */
+export interface Searched {
+  readonly text: string;
+  readonly buffer: ArrayBufferLike;
+  readonly offset: number;
+  readonly start: number;
+  readonly end: number;
+}
+
 /** Content that is inflated as the interpreter reads it. */
 export interface Feed {
   inflater: Inflater;
@@ -63,9 +84,9 @@ export class Frame {
   readonly sc: ContentScanner;
   readonly base: number;
   gs: GState;
-  readonly saved: GState[] = [];
+  readonly saved: GState[] = objectArray();
   /** Marked content: one entry per open BDC/BMC, true when it opened a hidden layer. */
-  readonly marked: boolean[] = [];
+  readonly marked: boolean[] = objectArray();
   hidden = 0;
   count = 0;
   /** Type 3 verdicts by font name (shared by pages with one resource dictionary). */
@@ -73,6 +94,14 @@ export class Frame {
   readonly feed: Feed | undefined;
   /** Nesting depth of this content (0: a page). */
   readonly depth: number;
+  /** Position from which the gray fast-forward (forward.ts) may be tried (again). */
+  fastAt = 0;
+  /** Where the fast-forward found that the rest of the content paints no colour nor fails. */
+  clearFrom = Infinity;
+  /** The fast-forward waits for a font verdict (fontLearnt() lets it try at once). */
+  fontWait = false;
+  /** The fast-forward's last window as a string, kept for its next try (see forward.ts). */
+  searched: Searched | undefined = undefined;
 
   constructor(sc: ContentScanner, base: number, start: GState, depth: number, fonts: Map<string, boolean> | undefined, feed: Feed | undefined) {
     this.sc = sc;
@@ -108,6 +137,11 @@ export class Frame {
     return true;
   }
 
+  /** A font's verdict became known: a fast-forward waiting for one may try again now. */
+  fontLearnt(): void {
+    if (this.fontWait) { this.fontWait = false; this.fastAt = 0; }
+  }
+
   /** All of the fed content (inline images need their data whole). */
   fill(): void {
     const pos = this.sc.pos;
@@ -124,6 +158,13 @@ export interface Known {
   font(name: string, depth: number): boolean | undefined;
   /** Whether BDC /OC needs its layer looked up (optional content present). */
   readonly layers: boolean;
+  /**
+   * font()'s answer when nothing needs loading (`fonts`: the frame's verdicts by name),
+   * else undefined. For the gray fast-forward (forward.ts), which must not load anything.
+   */
+  fontKnown(fonts: Map<string, boolean> | undefined, name: string): boolean | undefined;
+  /** Whether fontKnown() is false for every font the resources name (no Tf can bring colour). */
+  fontsNeutral(fonts: Map<string, boolean> | undefined): boolean;
   budget(offset: number): void;
 }
 
@@ -133,30 +174,31 @@ export const COLOUR = -1;
 /**
  * Run operators from the scanner's position. Returns END, COLOUR, or the code of an
  * operator the caller must complete (the scanner stands just after it, operands intact).
+ *
+ * Only the operators of every page (text, paths, q/Q, g/G, rg/RG) are handled here; the
+ * others go through one call to `rare`. V8 compiles this loop early (on the first pages)
+ * and throws the code away whenever a path it has not seen run yet is taken (a site
+ * without type feedback): with each rarer operator in its own case, the benchmark
+ * manuals had it compiled ten times. One call site for them all is one such event.
  */
 export function step(f: Frame, known: Known): number {
   const sc = f.sc;
-  const v = sc.nums;
   for (;;) {
     const before = sc.pos;
+    // Gray content is searched natively to its end where nothing can bring in colour.
+    if (before >= f.fastAt && fastForward(f, known)) return END;
     const code = sc.next();
     if (code === 0) {
       if (f.refill(before)) continue;
       return END;
     }
-    if (sc.pos === before) throw new AnalysisError('ANALYSIS_STALLED', 'content scanner made no progress', f.base + sc.pos);
+    if (sc.pos === before) throw stalled(f);
     if ((++f.count & 0x3fff) === 0) known.budget(f.base + sc.pos);
     const gs = f.gs;
     switch (code) {
-      // --- painting ---
-      case OP.f: case OP.F: case OP.fs:
-        if (gs.fill && f.hidden === 0) return COLOUR;
-        break;
-      case OP.S: case OP.s:
-        if (gs.stroke && f.hidden === 0) return COLOUR;
-        break;
-      case OP.B: case OP.Bs: case OP.b: case OP.bs:
-        if ((gs.fill || gs.stroke) && f.hidden === 0) return COLOUR;
+      // --- painting (one test for them all: see above) ---
+      case OP.f: case OP.F: case OP.fs: case OP.S: case OP.s: case OP.B: case OP.Bs: case OP.b: case OP.bs:
+        if (f.hidden === 0 && (code === OP.S || code === OP.s ? gs.stroke : gs.fill || (gs.stroke && strokesToo(code)))) return COLOUR;
         break;
       case OP.Tj: case OP.TJ: case OP.quote: case OP.dquote: {
         const m = gs.tr;
@@ -166,19 +208,14 @@ export function step(f: Frame, known: Known): number {
           if ((fills && gs.fill) || (strokes && gs.stroke)) return COLOUR;
           if (gs.font !== undefined) {
             // One lookup per font name and content stream: text shows are the hot path.
-            let t3 = f.fonts?.get(gs.font);
-            if (t3 === undefined) {
-              t3 = known.font(gs.font, f.depth);
-              if (t3 === undefined) return code;
-              (f.fonts ??= new Map()).set(gs.font, t3);
-            }
+            const t3 = f.fonts?.get(gs.font) ?? firstShow(f, known, gs.font);
+            if (t3 === undefined) return code;
             if (t3) return COLOUR;
           }
         }
         break;
       }
       case OP.Tf: gs.font = sc.name(); break;
-      case OP.Tr: gs.tr = sc.count > 0 ? v[0]! : 0; break;
       // --- graphics state stack ---
       case OP.q:
         if (f.saved.length < 256) f.saved.push(gs.copy());
@@ -186,45 +223,92 @@ export function step(f: Frame, known: Known): number {
       case OP.Q:
         if (f.saved.length > 0) f.gs = f.saved.pop()!;
         break;
-      // --- colour ---
+      // --- device colour ---
       case OP.g: gs.fillCS = GRAY; gs.fill = false; break;
       case OP.G: gs.strokeCS = GRAY; gs.stroke = false; break;
       case OP.rg: gs.fillCS = RGB; gs.fill = rgbIsColour(operands(sc, 3)); break;
       case OP.RG: gs.strokeCS = RGB; gs.stroke = rgbIsColour(operands(sc, 3)); break;
-      case OP.k: gs.fillCS = CMYK; gs.fill = cmykIsColour(operands(sc, 4)); break;
-      case OP.K: gs.strokeCS = CMYK; gs.stroke = cmykIsColour(operands(sc, 4)); break;
-      case OP.cs: case OP.CS: {
-        const name = sc.name();
-        const cs = name === undefined ? undefined : known.space(name);
-        if (cs === undefined) return code;
-        const colour = cs.kind === 'pattern' ? false : isColour(cs, cs.initial);
-        if (code === OP.cs) { gs.fillCS = cs; gs.fill = colour; } else { gs.strokeCS = cs; gs.stroke = colour; }
+      // --- the rest that matters ---
+      case OP.k: case OP.K: case OP.Tr: case OP.cs: case OP.CS: case OP.sc: case OP.scn: case OP.SC: case OP.SCN:
+      case OP.BDC: case OP.BMC: case OP.EMC: case OP.sh: case OP.Do: case OP.BI: {
+        const r = rare(f, known, code);
+        if (r !== GO_ON) return r;
         break;
       }
-      case OP.sc: case OP.scn: case OP.SC: case OP.SCN: {
-        const fill = code === OP.sc || code === OP.scn;
-        const cs = fill ? gs.fillCS : gs.strokeCS;
-        if (cs.kind === 'pattern') return code;
-        const colour = isColour(cs, operands(sc, cs.n));
-        if (fill) gs.fill = colour; else gs.stroke = colour;
-        break;
-      }
-      // --- optional content ---
-      case OP.BDC:
-        if (known.layers && sc.firstNameIs('OC')) return code;
-        if (f.marked.length < 1024) f.marked.push(false);
-        break;
-      case OP.BMC: if (f.marked.length < 1024) f.marked.push(false); break;
-      case OP.EMC: if (f.marked.pop()) f.hidden--; break;
-      // --- shadings, XObjects, inline images ---
-      case OP.sh: case OP.Do:
-        if (f.hidden > 0) break;
-        return code;
-      case OP.BI: return code;
       default: break;
     }
     sc.reset();
   }
+}
+
+/** Whether a painting operator other than S and s strokes (B B* b b*; not f F f*). */
+function strokesToo(code: number): boolean {
+  return code === OP.B || code === OP.Bs || code === OP.b || code === OP.bs;
+}
+
+/** rare(): the operator is done, go on. (No operator code is this small.) */
+const GO_ON = 1;
+
+/** The operators `step` sees less often: GO_ON, COLOUR or the code for the caller. */
+function rare(f: Frame, known: Known, code: number): number {
+  const sc = f.sc;
+  const gs = f.gs;
+  switch (code) {
+    case OP.k: gs.fillCS = CMYK; gs.fill = cmykIsColour(operands(sc, 4)); break;
+    case OP.K: gs.strokeCS = CMYK; gs.stroke = cmykIsColour(operands(sc, 4)); break;
+    case OP.Tr: gs.tr = sc.count > 0 ? small(sc.nums[0]!) : 0; break;
+    case OP.cs: case OP.CS: {
+      const name = sc.name();
+      const cs = name === undefined ? undefined : known.space(name);
+      if (cs === undefined) return code;
+      const colour = cs.kind === 'pattern' ? false : isColour(cs, cs.initial);
+      if (code === OP.cs) { gs.fillCS = cs; gs.fill = colour; } else { gs.strokeCS = cs; gs.stroke = colour; }
+      break;
+    }
+    case OP.sc: case OP.scn: case OP.SC: case OP.SCN: {
+      const fill = code === OP.sc || code === OP.scn;
+      const cs = fill ? gs.fillCS : gs.strokeCS;
+      if (cs.kind === 'pattern') return code;
+      const colour = isColour(cs, operands(sc, cs.n));
+      if (fill) gs.fill = colour; else gs.stroke = colour;
+      break;
+    }
+    // --- optional content ---
+    case OP.BDC:
+      if (known.layers && sc.firstNameIs('OC')) return code;
+      if (f.marked.length < 1024) f.marked.push(false);
+      break;
+    case OP.BMC: if (f.marked.length < 1024) f.marked.push(false); break;
+    case OP.EMC: if (f.marked.pop()) f.hidden--; break;
+    // --- shadings, XObjects, inline images ---
+    case OP.sh: case OP.Do:
+      if (f.hidden > 0) break;
+      return code;
+    case OP.BI: return code;
+    default: break;
+  }
+  return GO_ON;
+}
+
+/** A text show with a font not yet looked at in this content: its verdict, if known now. */
+function firstShow(f: Frame, known: Known, font: string): boolean | undefined {
+  const t3 = known.font(font, f.depth);
+  if (t3 === undefined) return undefined;
+  (f.fonts ??= new Map()).set(font, t3);
+  f.fontLearnt();
+  return t3;
+}
+
+/**
+ * A render mode as read: 0-7 as a small integer (the scanner's numbers are doubles, and a
+ * double stored into GState would change its shape), anything else as it is.
+ */
+function small(v: number): number {
+  return v >= 0 && v <= 7 && Math.floor(v) === v ? v | 0 : v;
+}
+
+function stalled(f: Frame): AnalysisError {
+  return new AnalysisError('ANALYSIS_STALLED', 'content scanner made no progress', f.base + f.sc.pos);
 }
 
 /** The first n numeric operands (missing ones read as 0). */
@@ -240,3 +324,29 @@ export const OP = {
   sc: op('sc'), scn: op('scn'), SC: op('SC'), SCN: op('SCN'), sh: op('sh'), Do: op('Do'), BI: op('BI'), BDC: op('BDC'), BMC: op('BMC'), EMC: op('EMC'),
   Tf: op('Tf'), d0: op('d0'), d1: op('d1'),
 } as const;
+
+// V8 compiles step() on the first pages and throws the code away each time a path not yet
+// seen run is taken (a site without type feedback: the first k, the first BDC, ...), then
+// compiles it again. Running its paths once here, on a few bytes with a stand-in for the
+// document, gives them feedback first.
+warmUp();
+
+function warmUp(): void {
+  const text = 'q 1 0 0 rg 0 0 1 1 re f S B b* n 0 g 0 G 0 0 0 RG 0.5 0.5 0.5 rg BT /F 9 Tf (x) Tj [(y)] TJ (z) \' ' +
+    '3 Tr 0 Tr ET Q 0 0 0 1 k 0 1 0 0 K /C cs 0.5 sc /C CS 1 SCN /P cs /P BDC /Q BMC EMC EMC /S sh /X Do BI /W 1 ID x EI Q';
+  const b = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i);
+  const known: Known = {
+    space: (name) => (name === 'C' ? GRAY : undefined),
+    font: () => false,
+    fontKnown: () => false,
+    fontsNeutral: () => false,
+    layers: false,
+    budget: () => {},
+  };
+  for (let round = 0; round < 2; round++) {
+    const f = new Frame(new ContentScanner(b, 0), 0, GState.initial(), 0, undefined, undefined);
+    f.fastAt = Infinity;
+    for (let code = step(f, known); code !== END; code = step(f, known)) f.sc.reset();
+  }
+}

@@ -13,7 +13,12 @@ import { AnalysisError } from '../errors.ts';
 export type JpegVerdict = 'gray' | 'colour' | 'unknown';
 
 interface Comp { id: number; h: number; v: number; tq: number; bw: number; bh: number; rw: number; rh: number; dc: Int16Array }
-interface Huff { maxcode: Int32Array; valptr: Int32Array; mincode: Int32Array; vals: Uint8Array }
+interface Huff {
+  maxcode: Int32Array; valptr: Int32Array; mincode: Int32Array; vals: Uint8Array;
+  /** By the next 8 bits: (code length << 8) | symbol for codes of up to 8 bits, else 0. */
+  fast: Uint16Array;
+}
+interface ScanComp { c: Comp; td: number; ta: number }
 
 // DC values fit 16 bits; 8M blocks per component (a 23000x23000 4:4:4 image) is 16 MiB.
 const MAX_BLOCKS = 1 << 23;
@@ -99,7 +104,8 @@ function decide(d: Uint8Array): JpegVerdict {
         break;
       case 0xda: {
         const ns = d[s]!;
-        const sc: Array<{ c: Comp; td: number; ta: number }> = [];
+        if (ns < 1 || ns > 4) return 'unknown'; // a scan has 1 to 4 components
+        const sc: ScanComp[] = [];
         for (let i = 0; i < ns; i++) {
           const c = comps.find((x) => x.id === d[s + 1 + 2 * i]);
           if (!c) return 'unknown';
@@ -145,54 +151,130 @@ function buildHuff(counts: Uint8Array, vals: Uint8Array): Huff {
     code <<= 1;
   }
   maxcode[17] = 0x7fffffff;
-  return { maxcode, mincode, valptr, vals };
+  // The decoding loop (Bits.decode) run ahead of time for every 8-bit prefix, so a short
+  // code is one lookup; the same loop, so even a damaged table decodes as it did bit by bit.
+  const fast = new Uint16Array(256);
+  for (let p = 0; p < 256; p++) {
+    for (let l = 1; l <= 8; l++) {
+      const c = p >> (8 - l);
+      if (c <= maxcode[l]!) { fast[p] = (l << 8) | (vals[valptr[l]! + c - mincode[l]!] ?? 0); break; }
+    }
+  }
+  return { maxcode, mincode, valptr, vals, fast };
+}
+
+/**
+ * The entropy-coded bits of a scan, most significant first: stuffed FF 00 pairs give FF,
+ * and from a marker (or the end of the data) on, every bit is 0. Bytes are taken a few
+ * ahead of the bits used (never past a marker), so a Huffman code can be looked up by its
+ * first 8 bits instead of being read a bit at a time.
+ */
+class Bits {
+  private readonly d: Uint8Array;
+  pos: number;
+  /** The last `n` bits taken from the data (the low bits of `buf`). */
+  private buf = 0;
+  private n = 0;
+  private marker = false;
+  constructor(d: Uint8Array, pos: number) {
+    this.d = d;
+    this.pos = pos;
+  }
+
+  /** Buffer at least `need` (at most 16) bits. */
+  private fill(need: number): void {
+    const d = this.d;
+    while (this.n < need) {
+      let b = 0;
+      if (!this.marker && this.pos < d.length) {
+        b = d[this.pos]!;
+        if (b === 0xff) {
+          if (d[this.pos + 1] === 0) this.pos += 2;
+          else { this.marker = true; b = 0; }
+        } else this.pos++;
+      }
+      this.buf = ((this.buf << 8) | b) & 0xffffff;
+      this.n += 8;
+    }
+  }
+
+  /** The next k bits (k <= 16) as an unsigned number. */
+  get(k: number): number {
+    if (this.n < k) this.fill(k);
+    this.n -= k;
+    return (this.buf >>> this.n) & ((1 << k) - 1);
+  }
+
+  /** The next `t` bits, as many as a (possibly damaged) DC category asks for. */
+  receive(t: number): number {
+    if (t <= 16) return this.get(t);
+    let v = 0;
+    for (let i = 0; i < t; i++) v = (v << 1) | this.get(1);
+    return v;
+  }
+
+  /** One Huffman symbol: the shortest code length l whose first l bits are <= maxcode[l]. */
+  decode(h: Huff | undefined): number {
+    if (!h) throw new AnalysisError('ANALYSIS_MALFORMED', 'missing Huffman table', this.pos);
+    if (this.n < 16) this.fill(16);
+    const e = h.fast[(this.buf >>> (this.n - 8)) & 0xff]!;
+    if (e !== 0) {
+      this.n -= e >> 8;
+      return e & 0xff;
+    }
+    for (let l = 9; l <= 16; l++) {
+      const code = (this.buf >>> (this.n - l)) & ((1 << l) - 1);
+      if (code <= h.maxcode[l]!) {
+        this.n -= l;
+        return h.vals[h.valptr[l]! + code - h.mincode[l]!] ?? 0;
+      }
+    }
+    throw new AnalysisError('ANALYSIS_MALFORMED', 'bad Huffman code', this.pos);
+  }
+
+  /** At a restart interval: drop the buffered bits and move past the next RSTn marker. */
+  restart(): void {
+    const d = this.d;
+    this.buf = 0;
+    this.n = 0;
+    this.marker = false;
+    let pos = this.pos;
+    while (pos + 1 < d.length && !(d[pos] === 0xff && d[pos + 1]! >= 0xd0 && d[pos + 1]! <= 0xd7)) pos++;
+    this.pos = pos + 2;
+  }
+}
+
+function extend(v: number, n: number): number {
+  return n === 0 ? 0 : v < 1 << (n - 1) ? v - (1 << n) + 1 : v;
+}
+
+/** One 8x8 block of component i: its DC difference into the grid, its AC values skipped. */
+function block(
+  r: Bits, s: ScanComp, preds: number[], i: number, bx: number, by: number,
+  dcT: Array<Huff | undefined>, acT: Array<Huff | undefined>, progressive: boolean, al: number, se: number,
+): void {
+  const c = s.c;
+  const t = r.decode(dcT[s.td]);
+  preds[i]! += extend(r.receive(t), t);
+  if (bx < c.bw && by < c.bh) c.dc[by * c.bw + bx] = preds[i]! * (1 << al);
+  if (!progressive) {
+    const ac = acT[s.ta];
+    for (let k = 1; k <= se;) {
+      const rs = r.decode(ac);
+      const run = rs >> 4, size = rs & 15;
+      if (size === 0) { if (run === 15) { k += 16; continue; } break; }
+      k += run; r.get(size); k++;
+    }
+  }
 }
 
 /** Decode one scan's DC values into the components' grids; returns the end position. */
 function scan(
-  d: Uint8Array, start: number, sc: Array<{ c: Comp; td: number; ta: number }>, dcT: Array<Huff | undefined>, acT: Array<Huff | undefined>,
+  d: Uint8Array, start: number, sc: ScanComp[], dcT: Array<Huff | undefined>, acT: Array<Huff | undefined>,
   progressive: boolean, al: number, se: number, restart: number, mcusX: number, mcusY: number,
 ): number {
-  let pos = start, buf = 0, bits = 0, marker = false;
-  const bit = (): number => {
-    if (bits === 0) {
-      if (marker || pos >= d.length) return 0;
-      let b = d[pos]!;
-      if (b === 0xff) {
-        const nx = d[pos + 1];
-        if (nx === 0) pos += 2;
-        else { marker = true; return 0; }
-      } else pos++;
-      buf = b; bits = 8;
-      b = 0;
-    }
-    bits--;
-    return (buf >> bits) & 1;
-  };
-  const receive = (n: number): number => { let v = 0; for (let i = 0; i < n; i++) v = (v << 1) | bit(); return v; };
-  const extend = (v: number, n: number): number => (n === 0 ? 0 : v < 1 << (n - 1) ? v - (1 << n) + 1 : v);
-  const decode = (h: Huff | undefined): number => {
-    if (!h) throw new AnalysisError('ANALYSIS_MALFORMED', 'missing Huffman table', pos);
-    let code = bit(), l = 1;
-    while (l <= 16 && code > h.maxcode[l]!) { code = (code << 1) | bit(); l++; }
-    if (l > 16) throw new AnalysisError('ANALYSIS_MALFORMED', 'bad Huffman code', pos);
-    return h.vals[h.valptr[l]! + code - h.mincode[l]!] ?? 0;
-  };
+  const r = new Bits(d, start);
   const preds = sc.map(() => 0);
-  const block = (i: number, bx: number, by: number): void => {
-    const { c, td, ta } = sc[i]!;
-    const t = decode(dcT[td]);
-    preds[i]! += extend(receive(t), t);
-    if (bx < c.bw && by < c.bh) c.dc[by * c.bw + bx] = preds[i]! * (1 << al);
-    if (!progressive) {
-      for (let k = 1; k <= se;) {
-        const rs = decode(acT[ta]);
-        const r = rs >> 4, s = rs & 15;
-        if (s === 0) { if (r === 15) { k += 16; continue; } break; }
-        k += r; receive(s); k++;
-      }
-    }
-  };
   const single = sc.length === 1;
   const c0 = sc[0]!.c;
   const total = single ? c0.rw * c0.rh : mcusX * mcusY;
@@ -200,22 +282,20 @@ function scan(
   for (let u = 0; u < total; u++) {
     if (restart > 0 && u > 0 && u % restart === 0) {
       // Expect an RSTn marker: realign and reset predictions.
-      bits = 0; marker = false;
-      while (pos + 1 < d.length && !(d[pos] === 0xff && d[pos + 1]! >= 0xd0 && d[pos + 1]! <= 0xd7)) pos++;
-      pos += 2;
+      r.restart();
       preds.fill(0);
     }
     const mx = u % perRow, my = Math.floor(u / perRow);
-    if (single) block(0, mx, my);
+    if (single) block(r, sc[0]!, preds, 0, mx, my, dcT, acT, progressive, al, se);
     else {
       for (let i = 0; i < sc.length; i++) {
-        const c = sc[i]!.c;
-        for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) block(i, mx * c.h + h, my * c.v + v);
+        const s = sc[i]!;
+        const c = s.c;
+        for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) block(r, s, preds, i, mx * c.h + h, my * c.v + v, dcT, acT, progressive, al, se);
       }
     }
-    if (marker && pos >= d.length) break;
   }
-  return pos;
+  return r.pos;
 }
 
 function judge(comps: Comp[], q: number[], adobe: number, hmax: number, vmax: number): JpegVerdict {

@@ -6,7 +6,11 @@
 // progress: every call consumes at least one byte or ends.
 
 import { AnalysisError } from '../errors.ts';
-import { PdfDict, PdfName, PdfOp, PdfRef, PdfString, type PdfObj } from './objects.ts';
+import { hex, latin1 } from './bytes.ts';
+import { FLAT_KEYS_MAX, PdfDict, PdfName, PdfOp, PdfRef, PdfString, type PdfObj } from './objects.ts';
+
+// The byte helpers used to live here; other modules still import them from the lexer.
+export { hex, indexOf, lastIndexOf, latin1 } from './bytes.ts';
 
 /** The window ended before the object did; read more and try again. */
 export class Underflow extends Error {
@@ -20,6 +24,10 @@ const CLASS = new Uint8Array(256);
 for (const c of [0, 9, 10, 12, 13, 32]) CLASS[c] = 1;
 for (const c of '()<>[]{}/%') CLASS[c.charCodeAt(0)] = 2;
 
+/** CLASS with '#' marked too (3): where a plain name ends. */
+const NAME_CLASS = CLASS.slice();
+NAME_CLASS[0x23] = 3;
+
 export function isWhite(c: number): boolean {
   return CLASS[c] === 1;
 }
@@ -27,8 +35,13 @@ export function isRegular(c: number): boolean {
   return CLASS[c] === 0;
 }
 
-/** Names seen so far, by an FNV-1a hash of their bytes (collisions are checked). */
-const NAME_BY_HASH = new Map<number, PdfName>();
+/**
+ * Names seen lately, by an FNV-1a hash of their bytes: a direct-mapped cache (a slot
+ * holds the last name that hashed to it; the bytes are compared, so a collision is only
+ * a miss). No Map: its lookups boxed the 32-bit hashes.
+ */
+const NAME_SLOTS = 4096;
+const NAME_CACHE: Array<PdfName | undefined> = new Array<PdfName | undefined>(NAME_SLOTS).fill(undefined);
 
 function sameBytes(s: string, b: Uint8Array, at: number): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== b[at + i]) return false;
@@ -44,9 +57,9 @@ export class Lexer {
   buf: Uint8Array;
   pos = 0;
   /** Absolute offset of buf[0], for error messages. */
-  readonly base: number;
+  base: number;
   /** True when buf holds all the data there is (end of buf = end of data). */
-  readonly complete: boolean;
+  complete: boolean;
   /** Content streams: do not copy string bytes (colour analysis never needs them). */
   skipStrings = false;
 
@@ -54,6 +67,15 @@ export class Lexer {
     this.buf = buf;
     this.base = base;
     this.complete = complete;
+  }
+
+  /** Start over on other data (one lexer serves many objects). */
+  reset(buf: Uint8Array, base: number, complete: boolean): void {
+    this.buf = buf;
+    this.pos = 0;
+    this.base = base;
+    this.complete = complete;
+    this.skipStrings = false;
   }
 
   get offset(): number {
@@ -79,17 +101,6 @@ export class Lexer {
     }
     this.pos = p;
     return p < b.length;
-  }
-
-  /** Read a regular-character run (keyword or number text) starting at pos. */
-  private word(): string {
-    const b = this.buf;
-    const s = this.pos;
-    let p = s;
-    while (p < b.length && CLASS[b[p]!] === 0) p++;
-    if (p === b.length && !this.complete) throw new Underflow();
-    this.pos = p;
-    return latin1(b, s, p);
   }
 
   /** Try to read a number at pos; returns undefined (pos unchanged) if it is not one. */
@@ -121,30 +132,41 @@ export class Lexer {
       return undefined;
     }
     this.pos = p;
+    // Integers (object numbers, offsets, lengths: most numbers here) without float arithmetic.
+    if (scale === 1) return neg ? -int : int;
     const v = int + frac / scale;
     return neg ? -v : v;
   }
 
   private name(): PdfName {
     const b = this.buf;
+    const len = b.length;
     const start = this.pos + 1; // after '/'
     let p = start;
     let h = 0x811c9dc5;
-    let escaped = false;
-    while (p < b.length && CLASS[b[p]!] === 0) {
-      if (b[p] === 0x23) escaped = true;
-      h = Math.imul(h ^ b[p]!, 0x01000193);
+    // One table read per byte: NAME_CLASS is 0 for the regular characters of a plain name,
+    // and non-zero at its end or at a '#' escape.
+    while (p < len) {
+      const c = b[p]!;
+      if (NAME_CLASS[c] !== 0) break;
+      h = Math.imul(h ^ c, 0x01000193);
       p++;
     }
-    if (p === b.length && !this.complete) throw new Underflow();
+    let escaped = false;
+    if (p < len && b[p] === 0x23) {
+      escaped = true;
+      while (p < len && CLASS[b[p]!] === 0) p++;
+    }
+    if (p === len && !this.complete) throw new Underflow();
     this.pos = p;
     // Most names are plain and seen before: find them by a hash of their bytes without
     // building a string.
     if (!escaped) {
-      const known = NAME_BY_HASH.get(h);
-      if (known && known.name.length === p - start && sameBytes(known.name, b, start)) return known;
+      const slot = h & (NAME_SLOTS - 1);
+      const known = NAME_CACHE[slot];
+      if (known !== undefined && known.name.length === p - start && sameBytes(known.name, b, start)) return known;
       const n = PdfName.of(latin1(b, start, p));
-      if (NAME_BY_HASH.size < 8192) NAME_BY_HASH.set(h, n);
+      NAME_CACHE[slot] = n;
       return n;
     }
     let s = '';
@@ -224,31 +246,45 @@ export class Lexer {
    * Returns undefined at the end of the data.
    */
   next(refs = true, depth = 0): PdfObj | PdfOp | undefined {
-    if (!this.skipSpace()) {
-      if (!this.complete) throw new Underflow();
-      return undefined;
-    }
     const b = this.buf;
+    // Skip whitespace and comments (a call only when there are any).
+    if (this.pos >= b.length || CLASS[b[this.pos]!] === 1 || b[this.pos] === 0x25) {
+      if (!this.skipSpace()) {
+        if (!this.complete) throw new Underflow();
+        return undefined;
+      }
+    }
     const c = b[this.pos]!;
+    if (c >= 0x30 && c <= 0x39) {
+      const v = this.plainNumberOrRef(refs);
+      if (v !== undefined) return v;
+    }
     switch (c) {
       case 0x2f: return this.name();
       case 0x28: return this.literalString();
       case 0x5b: { // [
         this.pos++;
         if (depth > MAX_DEPTH) throw new AnalysisError('ANALYSIS_MALFORMED', 'objects nested too deeply', this.offset);
-        const arr: PdfObj[] = [];
+        // Elements go on the shared stack, then into an array of exactly their number.
+        if (depth === 0) top = 0; // left over from a parse cut short by an exception
+        const start = top;
         for (;;) {
           const before = this.pos;
           const v = this.next(refs, depth + 1);
           if (v === undefined) return this.underflow('an array');
           if (v instanceof PdfOp) {
-            if (v.op === ']') return arr;
+            if (v.op === ']') {
+              const arr = STACK.slice(start, top) as PdfObj[];
+              top = start;
+              if (start === 0) release();
+              return arr;
+            }
             if (v.op === '>>' || v.op === '}' || v.op === '{') continue; // stray delimiter
             // Other keywords inside arrays (e.g. "null" handled already): keep nothing.
             if (this.pos === before) this.pos++;
             continue;
           }
-          arr.push(v);
+          push(v);
         }
       }
       case 0x5d: this.pos++; return OP_CLOSE_ARRAY;
@@ -297,27 +333,104 @@ export class Lexer {
       }
       this.pos = start;
     }
-    const w = this.word();
-    if (w === '') { this.pos++; return OP_STRAY; }
-    if (w === 'true') return true;
-    if (w === 'false') return false;
-    if (w === 'null') return null;
-    return new PdfOp(w);
+    return this.keyword();
+  }
+
+  /**
+   * The common number forms without the general machinery: plain digits at pos followed by
+   * whitespace or a delimiter, and, when `refs`, the reference "digits digits R" separated
+   * by spaces or line ends. undefined (pos unchanged) for anything else or anything near
+   * the window's end: the general path then decides, with the same result.
+   */
+  private plainNumberOrRef(refs: boolean): number | PdfRef | undefined {
+    const b = this.buf;
+    const len = b.length;
+    const s = this.pos;
+    let p = s;
+    let n = 0;
+    while (p < len) {
+      const c = b[p]!;
+      if (c < 0x30 || c > 0x39) break;
+      n = n * 10 + (c - 0x30);
+      p++;
+    }
+    if (p >= len || p - s > 15 || CLASS[b[p]!] === 0) return undefined; // "1.5", "12abc", the end
+    if (!refs) { this.pos = p; return n; }
+    // Is "n g R" ahead?
+    let q = p;
+    while (q < len && (b[q] === 0x20 || b[q] === 0x0a || b[q] === 0x0d)) q++;
+    if (q >= len) return undefined;
+    let c = b[q]!;
+    if (c < 0x30 || c > 0x39) {
+      // Not a generation: n is a number, unless what follows is what the general lookahead
+      // reads differently (other whitespace, a comment, a signed or fractional number).
+      if (CLASS[c] === 1 || c === 0x25 || c === 0x2b || c === 0x2d || c === 0x2e) return undefined;
+      this.pos = p;
+      return n;
+    }
+    const gs = q;
+    let g = 0;
+    while (q < len) {
+      c = b[q]!;
+      if (c < 0x30 || c > 0x39) break;
+      g = g * 10 + (c - 0x30);
+      q++;
+    }
+    if (q >= len || q - gs > 15 || CLASS[b[q]!] === 0) return undefined;
+    while (q < len && (b[q] === 0x20 || b[q] === 0x0a || b[q] === 0x0d)) q++;
+    if (q + 1 >= len) return undefined;
+    c = b[q]!;
+    if (c === 0x52 /* R */) {
+      if (CLASS[b[q + 1]!] === 0) { this.pos = p; return n; } // "Rx" is no reference
+      this.pos = q + 1;
+      return new PdfRef(n, g);
+    }
+    if (CLASS[c] === 1 || c === 0x25) return undefined;
+    this.pos = p;
+    return n;
+  }
+
+  /** A keyword at pos: true, false, null, or an operator (the common ones without a new string or object). */
+  private keyword(): PdfObj | PdfOp {
+    const b = this.buf;
+    const s = this.pos;
+    let p = s;
+    while (p < b.length && CLASS[b[p]!] === 0) p++;
+    if (p === b.length && !this.complete) throw new Underflow();
+    if (p === s) { this.pos++; return OP_STRAY; }
+    this.pos = p;
+    for (let i = 0; i < KEYWORDS.length; i++) {
+      const k = KEYWORDS[i]!;
+      if (k.text.length === p - s && sameBytes(k.text, b, s)) return k.value;
+    }
+    return new PdfOp(latin1(b, s, p));
   }
 
   private dict(refs: boolean, depth: number): PdfDict {
     if (depth > MAX_DEPTH) throw new AnalysisError('ANALYSIS_MALFORMED', 'objects nested too deeply', this.offset);
-    const map = new Map<string, PdfObj>();
+    if (depth === 0) top = 0; // left over from a parse cut short by an exception
+    const start = top;
+    // Past FLAT_KEYS_MAX keys the entries move to a Map (unique keys without a quadratic search).
+    let big: Map<string, PdfObj> | undefined;
+    const b = this.buf;
     for (;;) {
-      const k = this.next(refs, depth + 1);
+      // The key: a name or the closing >> read here after plain whitespace; anything else
+      // (comments too) through next().
+      let p = this.pos;
+      while (p < b.length && CLASS[b[p]!] === 1) p++;
+      this.pos = p;
+      let k: PdfObj | PdfOp | undefined;
+      if (p < b.length && b[p] === 0x2f) k = this.name();
+      else if (p + 1 < b.length && b[p] === 0x3e && b[p + 1] === 0x3e) { this.pos = p + 2; return finish(start, big); }
+      else k = this.next(refs, depth + 1);
       if (k === undefined) return this.underflow('a dictionary');
       if (k instanceof PdfOp) {
-        if (k.op === '>>') return new PdfDict(map);
+        if (k.op === '>>') return finish(start, big);
         // A keyword such as "endobj" or "stream" before ">>": the dictionary is broken.
         // Stop here and leave the keyword for the caller.
         if (k.op === 'endobj' || k.op === 'stream' || k.op === 'obj' || k.op === 'endstream') {
           this.pos -= k.op.length;
-          return new PdfDict(map);
+          return finish(start, big);
         }
         continue;
       }
@@ -325,54 +438,72 @@ export class Lexer {
       const v = this.next(refs, depth + 1);
       if (v === undefined) return this.underflow('a dictionary');
       if (v instanceof PdfOp) {
-        if (v.op === '>>') { map.set(k.name, null); return new PdfDict(map); }
+        if (v.op === '>>') { big = put(start, big, k.name, null); return finish(start, big); }
         continue;
       }
-      map.set(k.name, v);
+      big = put(start, big, k.name, v);
     }
   }
 }
+
+/**
+ * The elements of the arrays and dictionaries being parsed, innermost last, up to `top`:
+ * one stack for every lexer (parsing is synchronous), so a composite object costs one
+ * allocation of its exact size instead of a growing array or a Map.
+ */
+const STACK: Array<string | PdfObj> = [];
+let top = 0;
+/** Entries the stack keeps between objects (its usual high-water mark is a few hundred). */
+const STACK_KEEP = 1 << 14;
+
+function push(v: string | PdfObj): void {
+  if (top < STACK.length) STACK[top] = v;
+  else STACK.push(v);
+  top++;
+}
+
+/** Set key to v in the dictionary being parsed from STACK[start] (or in `big`); the later value of a repeated key wins. */
+function put(start: number, big: Map<string, PdfObj> | undefined, key: string, v: PdfObj): Map<string, PdfObj> | undefined {
+  if (big !== undefined) { big.set(key, v); return big; }
+  for (let i = start; i < top; i += 2) if (STACK[i] === key) { STACK[i + 1] = v; return undefined; }
+  if (top - start < 2 * FLAT_KEYS_MAX) { push(key); push(v); return undefined; }
+  const m = new Map<string, PdfObj>();
+  for (let i = start; i < top; i += 2) m.set(STACK[i] as string, STACK[i + 1] as PdfObj);
+  m.set(key, v);
+  top = start;
+  return m;
+}
+
+function finish(start: number, big: Map<string, PdfObj> | undefined): PdfDict {
+  let d: PdfDict;
+  if (big !== undefined) {
+    d = new PdfDict(big);
+  } else {
+    d = new PdfDict(undefined, STACK.slice(start, top));
+  }
+  top = start;
+  if (start === 0) release();
+  return d;
+}
+
+/** After a top-level object: a stack grown large by a huge array is let go, not kept for good. */
+function release(): void {
+  if (STACK.length > STACK_KEEP) STACK.length = 0;
+}
+
+/** Keywords answered without allocating: the values, and the operators of object syntax. */
+const KEYWORDS: Array<{ text: string; value: PdfObj | PdfOp }> = [
+  { text: 'obj', value: new PdfOp('obj') },
+  { text: 'endobj', value: new PdfOp('endobj') },
+  { text: 'null', value: null },
+  { text: 'true', value: true },
+  { text: 'false', value: false },
+  { text: 'stream', value: new PdfOp('stream') },
+  { text: 'endstream', value: new PdfOp('endstream') },
+];
 
 const OP_CLOSE_ARRAY = new PdfOp(']');
 const OP_CLOSE_DICT = new PdfOp('>>');
 const OP_OPEN_BRACE = new PdfOp('{');
 const OP_CLOSE_BRACE = new PdfOp('}');
 const OP_STRAY = new PdfOp('');
-
-export function hex(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  return -1;
-}
-
-export function latin1(b: Uint8Array, s: number, e: number): string {
-  if (e - s < 64) {
-    let r = '';
-    for (let i = s; i < e; i++) r += String.fromCharCode(b[i]!);
-    return r;
-  }
-  return Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1');
-}
-
-/** Find `needle` (ASCII) in b from `from`; -1 if absent. */
-export function indexOf(b: Uint8Array, needle: string, from = 0, to = b.length): number {
-  const n = needle.length;
-  const first = needle.charCodeAt(0);
-  outer: for (let i = Math.max(0, from); i + n <= to; i++) {
-    if (b[i] !== first) continue;
-    for (let k = 1; k < n; k++) if (b[i + k] !== needle.charCodeAt(k)) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-/** Find the last `needle` in b before `to`; -1 if absent. */
-export function lastIndexOf(b: Uint8Array, needle: string, to = b.length): number {
-  const n = needle.length;
-  outer: for (let i = Math.min(to, b.length) - n; i >= 0; i--) {
-    for (let k = 0; k < n; k++) if (b[i + k] !== needle.charCodeAt(k)) continue outer;
-    return i;
-  }
-  return -1;
-}

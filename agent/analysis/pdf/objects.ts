@@ -47,18 +47,78 @@ export class PdfRef {
   }
 }
 
+/** Dictionaries with more keys than this are kept in a Map; smaller ones in one flat array. */
+export const FLAT_KEYS_MAX = 32;
+
+/**
+ * A dictionary. Most have a handful of keys, and a Map each was the largest allocation of
+ * a run (and a good share of the garbage collector's work): up to FLAT_KEYS_MAX keys live
+ * in one exact-size array of keys and values interleaved, `[k0, v0, k1, v1, ...]`, keys
+ * unique, searched linearly. Larger dictionaries, and any dictionary whose `map` has been
+ * asked for, are backed by a Map; `map` stays a live view so that code which mutates it
+ * keeps working.
+ */
 export class PdfDict {
-  readonly map: Map<string, PdfObj>;
-  constructor(map?: Map<string, PdfObj>) {
-    this.map = map ?? new Map();
+  private kv: Array<string | PdfObj>;
+  private ext: Map<string, PdfObj> | undefined;
+  /** Over `map` (kept as the storage), else over `kv` (unique keys interleaved with their values; taken, not copied). */
+  constructor(map?: Map<string, PdfObj>, kv?: Array<string | PdfObj>) {
+    this.kv = map ? NO_ENTRIES : kv ?? [];
+    this.ext = map;
   }
   get(key: string): PdfObj | undefined {
-    return this.map.get(key);
+    const ext = this.ext;
+    if (ext !== undefined) return ext.get(key);
+    const kv = this.kv;
+    for (let i = 0; i < kv.length; i += 2) if (kv[i] === key) return kv[i + 1] as PdfObj;
+    return undefined;
   }
   has(key: string): boolean {
-    return this.map.has(key);
+    return this.get(key) !== undefined;
+  }
+  /** Set or replace an entry (a replaced key keeps its place, as in a Map). */
+  set(key: string, value: PdfObj): void {
+    const ext = this.ext;
+    if (ext !== undefined) { ext.set(key, value); return; }
+    const kv = this.kv;
+    for (let i = 0; i < kv.length; i += 2) if (kv[i] === key) { kv[i + 1] = value; return; }
+    if (kv.length >= 2 * FLAT_KEYS_MAX) { this.map.set(key, value); return; }
+    kv.push(key, value);
+  }
+  /** The number of entries. */
+  get size(): number {
+    return this.ext !== undefined ? this.ext.size : this.kv.length / 2;
+  }
+  /** Every entry in order (the order they were first set). */
+  forEach(fn: (value: PdfObj, key: string) => void): void {
+    if (this.ext !== undefined) { for (const [k, v] of this.ext) fn(v, k); return; }
+    const kv = this.kv;
+    for (let i = 0; i < kv.length; i += 2) fn(kv[i + 1] as PdfObj, kv[i] as string);
+  }
+  /** The values in order. */
+  values(): PdfObj[] {
+    if (this.ext !== undefined) return [...this.ext.values()];
+    const out: PdfObj[] = [];
+    for (let i = 1; i < this.kv.length; i += 2) out.push(this.kv[i] as PdfObj);
+    return out;
+  }
+  /**
+   * The entries as a Map that stays this dictionary's storage from now on (setting in it is
+   * setting in the dictionary). For callers written against the Map-backed dictionary.
+   */
+  get map(): Map<string, PdfObj> {
+    if (this.ext === undefined) {
+      const m = new Map<string, PdfObj>();
+      const kv = this.kv;
+      for (let i = 0; i < kv.length; i += 2) m.set(kv[i] as string, kv[i + 1] as PdfObj);
+      this.ext = m;
+      this.kv = NO_ENTRIES;
+    }
+    return this.ext;
   }
 }
+
+const NO_ENTRIES: Array<string | PdfObj> = [];
 
 /** A stream whose data has not been read yet: where it lies in the file and how long. */
 export class PdfStream {

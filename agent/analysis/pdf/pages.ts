@@ -7,7 +7,7 @@
 
 import { AnalysisError } from '../errors.ts';
 import type { PdfDocument } from './document.ts';
-import { arrayOf, dictOf, isName, numbersOf, numOf, PdfDict, PdfRef, PdfStream, type PdfObj } from './objects.ts';
+import { arrayOf, dictOf, isName, numOf, PdfDict, PdfRef, PdfStream, type PdfObj } from './objects.ts';
 
 export interface PageInfo {
   /** 1-based page number. */
@@ -96,64 +96,74 @@ export class PageWalker {
       doc.recovered = true;
       return undefined;
     }
-    const here: Inherited = {
-      resources: d.get('Resources') ?? inh.resources,
-      mediaBox: d.get('MediaBox') ?? inh.mediaBox,
-      cropBox: d.get('CropBox') ?? inh.cropBox,
-      rotate: d.get('Rotate') ?? inh.rotate,
-    };
     const k = doc.resolve(d.get('Kids'));
-    return k instanceof Promise ? k.then((v) => this.kidsOrPage(d, here, v)) : this.kidsOrPage(d, here, k);
+    return k instanceof Promise ? k.then((v) => this.kidsOrPage(d, inh, v)) : this.kidsOrPage(d, inh, k);
   }
 
-  private kidsOrPage(d: PdfDict, here: Inherited, k: PdfObj | undefined): PageInfo | undefined | Promise<PageInfo | undefined> {
+  private kidsOrPage(d: PdfDict, inh: Inherited, k: PdfObj | undefined): PageInfo | undefined | Promise<PageInfo | undefined> {
     const doc = this.doc;
     const kids = arrayOf(k);
     if (kids && !isName(d.get('Type'), 'Page')) {
       if (this.stack.length > 256) throw new AnalysisError('ANALYSIS_MALFORMED', 'page tree too deep', 0);
+      const here: Inherited = {
+        resources: d.get('Resources') ?? inh.resources,
+        mediaBox: d.get('MediaBox') ?? inh.mediaBox,
+        cropBox: d.get('CropBox') ?? inh.cropBox,
+        rotate: d.get('Rotate') ?? inh.rotate,
+      };
       this.stack.push({ kids, i: 0, inh: here });
       return undefined;
     }
     // Like poppler (the pdfinfo reference): any dictionary without Kids is a page.
     const number = ++this.number;
     if (number > doc.limits.maxPages) throw new AnalysisError('ANALYSIS_LIMIT', 'more pages than the page limit', 0);
+    const resources = d.get('Resources') ?? inh.resources;
     // Await only what is indirect (in order, as the values are needed).
-    const mb = doc.resolve(here.mediaBox), cb = doc.resolve(here.cropBox), uu = doc.resolve(d.get('UserUnit')), ro = doc.resolve(here.rotate);
+    const mb = doc.resolve(d.get('MediaBox') ?? inh.mediaBox), cb = doc.resolve(d.get('CropBox') ?? inh.cropBox);
+    const uu = doc.resolve(d.get('UserUnit')), ro = doc.resolve(d.get('Rotate') ?? inh.rotate);
     if (mb instanceof Promise || cb instanceof Promise || uu instanceof Promise || ro instanceof Promise) {
       return (async () => {
         const vals = [await mb, await cb, await uu, await ro];
-        const [w, h] = pageSize(vals[0], vals[1], vals[2], vals[3]);
-        return { number, dict: d, resources: here.resources, widthPt: w, heightPt: h };
+        return pageInfo(number, d, resources, vals[0], vals[1], vals[2], vals[3]);
       })();
     }
-    const [w, h] = pageSize(mb, cb, uu, ro);
-    return { number, dict: d, resources: here.resources, widthPt: w, heightPt: h };
+    return pageInfo(number, d, resources, mb, cb, uu, ro);
   }
 }
 
-function box(o: PdfObj | undefined): number[] | undefined {
-  const a = numbersOf(o);
-  if (!a || a.length < 4 || a.some((x) => !Number.isFinite(x))) return undefined;
-  return [Math.min(a[0]!, a[2]!), Math.min(a[1]!, a[3]!), Math.max(a[0]!, a[2]!), Math.max(a[1]!, a[3]!)];
+// The page boxes, read without arrays (a page walk of thousands of pages made several
+// small arrays per page): MEDIA and CROP hold [x0, y0, x1, y1], normalised.
+const MEDIA = new Float64Array(4);
+const CROP = new Float64Array(4);
+
+/** Box `o` into `out` when it is an array of at least 4 finite numbers (all of them); else false. */
+function box(o: PdfObj | undefined, out: Float64Array): boolean {
+  if (!Array.isArray(o) || o.length < 4) return false;
+  for (let i = 0; i < o.length; i++) {
+    const x = o[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) return false;
+  }
+  const a0 = o[0] as number, a1 = o[1] as number, a2 = o[2] as number, a3 = o[3] as number;
+  out[0] = Math.min(a0, a2); out[1] = Math.min(a1, a3); out[2] = Math.max(a0, a2); out[3] = Math.max(a1, a3);
+  return true;
 }
 
-/** Width and height of the printed area: CropBox within MediaBox, times /UserUnit, rotated. */
-function pageSize(mediaBox: PdfObj | undefined, cropBox: PdfObj | undefined, userUnit: PdfObj | undefined, rotate: PdfObj | undefined): [number, number] {
-  const media = box(mediaBox) ?? [0, 0, 612, 792];
-  const crop = box(cropBox);
-  let b = media;
-  if (crop) {
-    const x0 = Math.max(media[0]!, crop[0]!), y0 = Math.max(media[1]!, crop[1]!);
-    const x1 = Math.min(media[2]!, crop[2]!), y1 = Math.min(media[3]!, crop[3]!);
-    if (x1 > x0 && y1 > y0) b = [x0, y0, x1, y1];
+/** The page with its printed size: CropBox within MediaBox, times /UserUnit, rotated. */
+function pageInfo(number: number, dict: PdfDict, resources: PdfObj | undefined, mediaBox: PdfObj | undefined, cropBox: PdfObj | undefined, userUnit: PdfObj | undefined, rotate: PdfObj | undefined): PageInfo {
+  if (!box(mediaBox, MEDIA)) { MEDIA[0] = 0; MEDIA[1] = 0; MEDIA[2] = 612; MEDIA[3] = 792; }
+  let x0 = MEDIA[0]!, y0 = MEDIA[1]!, x1 = MEDIA[2]!, y1 = MEDIA[3]!;
+  if (box(cropBox, CROP)) {
+    const cx0 = Math.max(x0, CROP[0]!), cy0 = Math.max(y0, CROP[1]!);
+    const cx1 = Math.min(x1, CROP[2]!), cy1 = Math.min(y1, CROP[3]!);
+    if (cx1 > cx0 && cy1 > cy0) { x0 = cx0; y0 = cy0; x1 = cx1; y1 = cy1; }
   }
   const unit = numOf(userUnit) ?? 1;
   const u = unit > 0 && unit < 1000 ? unit : 1;
-  let w = (b[2]! - b[0]!) * u;
-  let h = (b[3]! - b[1]!) * u;
+  let w = (x1 - x0) * u;
+  let h = (y1 - y0) * u;
   const rot = numOf(rotate) ?? 0;
-  if (Math.abs(Math.round(rot / 90)) % 2 === 1) [w, h] = [h, w];
-  return [w, h];
+  if (Math.abs(Math.round(rot / 90)) % 2 === 1) { const t = w; w = h; h = t; }
+  return { number, dict, resources, widthPt: w, heightPt: h };
 }
 
 /** The page count from a linearization dictionary (first object of the file), if any. */

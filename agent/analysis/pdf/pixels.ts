@@ -94,7 +94,9 @@ export class RowAssembler {
   private readonly stride: number;
   private buf: Uint8Array;
   private fill = 0;
+  /** The previous row (all zero before the first), and the buffer the next row goes into. */
   private prev: Uint8Array;
+  private spare: Uint8Array;
   rows = 0;
 
   constructor(rowBytes: number, pred: Predictor) {
@@ -103,9 +105,13 @@ export class RowAssembler {
     this.stride = rowBytes + (pred.type >= 10 ? 1 : 0);
     this.buf = new Uint8Array(this.stride);
     this.prev = new Uint8Array(rowBytes);
+    this.spare = new Uint8Array(pred.type >= 2 ? rowBytes : 0);
   }
 
-  /** Feed bytes; returns true as soon as onRow does (stop). */
+  /**
+   * Feed bytes; returns true as soon as onRow does (stop). A row handed to onRow is valid
+   * only until onRow returns (its buffer is reused for a later row).
+   */
   push(chunk: Uint8Array, onRow: (row: Uint8Array) => boolean): boolean {
     let i = 0;
     while (i < chunk.length) {
@@ -127,32 +133,52 @@ export class RowAssembler {
     const { pred, rowBytes } = this;
     if (pred.type < 2) return this.buf;
     const bpp = pred.bpp;
-    const cur = new Uint8Array(rowBytes);
+    // Two row buffers in turn (this row and the one above), not a new one per row: a large
+    // image has thousands of rows, and each was garbage a moment later.
+    const cur = this.spare;
     if (pred.type === 2) {
       cur.set(this.buf.subarray(0, rowBytes));
       for (let i = bpp; i < rowBytes; i++) cur[i] = (cur[i]! + cur[i - bpp]!) & 0xff;
     } else {
-      const type = this.buf[0]!;
-      const src = this.buf.subarray(1);
-      const prev = this.prev;
-      for (let i = 0; i < rowBytes; i++) {
-        const a = i >= bpp ? cur[i - bpp]! : 0;
-        const b = prev[i]!;
-        const c = i >= bpp ? prev[i - bpp]! : 0;
-        let v = src[i]!;
-        if (type === 1) v += a;
-        else if (type === 2) v += b;
-        else if (type === 3) v += (a + b) >> 1;
-        else if (type === 4) {
-          const p = a + b - c;
-          const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
-          v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-        }
-        cur[i] = v & 0xff;
-      }
+      unpredictPng(this.buf[0]!, this.buf, 1, cur, this.prev, rowBytes, bpp);
     }
+    this.spare = this.prev;
     this.prev = cur;
     return cur;
+  }
+}
+
+/**
+ * Undo one PNG-predicted row: `src[from..]` filtered with `type` into `cur`, `prev` the row
+ * above (all zero for the first). One loop per filter type, so the type is not tested
+ * again for every byte; an unknown type leaves the bytes as they are.
+ */
+export function unpredictPng(type: number, src: Uint8Array, from: number, cur: Uint8Array, prev: Uint8Array, rowBytes: number, bpp: number): void {
+  const lead = Math.min(bpp, rowBytes);
+  switch (type) {
+    case 1:
+      for (let i = 0; i < lead; i++) cur[i] = src[from + i]!;
+      for (let i = lead; i < rowBytes; i++) cur[i] = (src[from + i]! + cur[i - bpp]!) & 0xff;
+      break;
+    case 2:
+      for (let i = 0; i < rowBytes; i++) cur[i] = (src[from + i]! + prev[i]!) & 0xff;
+      break;
+    case 3:
+      for (let i = 0; i < lead; i++) cur[i] = (src[from + i]! + (prev[i]! >> 1)) & 0xff;
+      for (let i = lead; i < rowBytes; i++) cur[i] = (src[from + i]! + ((cur[i - bpp]! + prev[i]!) >> 1)) & 0xff;
+      break;
+    case 4:
+      // Paeth with a = c = 0 in the first pixel picks b.
+      for (let i = 0; i < lead; i++) cur[i] = (src[from + i]! + prev[i]!) & 0xff;
+      for (let i = lead; i < rowBytes; i++) {
+        const a = cur[i - bpp]!, b = prev[i]!, c = prev[i - bpp]!;
+        const p = a + b - c;
+        const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        cur[i] = (src[from + i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
+      }
+      break;
+    default:
+      for (let i = 0; i < rowBytes; i++) cur[i] = src[from + i]!;
   }
 }
 

@@ -5,7 +5,8 @@
 
 import { AnalysisError } from '../errors.ts';
 import type { PdfDocument } from './document.ts';
-import { indexOf, isRegular, lastIndexOf, Lexer, Underflow } from './lexer.ts';
+import { indexOf, lastIndexOf } from './bytes.ts';
+import { isRegular, Lexer, Underflow } from './lexer.ts';
 import { dictOf, isName, numbersOf, numOf, PdfDict, PdfOp, PdfRef, PdfStream } from './objects.ts';
 import { XrefTable } from './xreftable.ts';
 
@@ -32,7 +33,7 @@ export async function readXrefChain(doc: PdfDocument): Promise<boolean> {
     const trailer = await readSection(doc, offset);
     if (!trailer) return !first && doc.trailer.has('Root');
     // Newer sections were read first: they win, so older keys only fill gaps.
-    for (const [k, v] of trailer.map) if (!doc.trailer.has(k)) doc.trailer.map.set(k, v);
+    trailer.forEach((v, k) => { if (!doc.trailer.has(k)) doc.trailer.set(k, v); });
     const xrefStm = numOf(trailer.get('XRefStm'));
     if (xrefStm !== undefined && !seen.has(xrefStm)) {
       seen.add(xrefStm);
@@ -62,28 +63,11 @@ async function readSection(doc: PdfDocument, offset: number): Promise<PdfDict | 
   if (w.length < 3 || w.some((x) => !(x >= 0 && x <= 8))) {
     throw new AnalysisError('ANALYSIS_MALFORMED', 'bad /W in xref stream', offset);
   }
-  const [w0, w1, w2] = w as [number, number, number];
-  const rec = w0 + w1 + w2;
   let pos = 0;
   for (let i = 0; i + 1 < index.length; i += 2) {
-    const startNum = index[i]!;
-    const count = index[i + 1]!;
-    for (let k = 0; k < count && pos + rec <= data.length; k++) {
-      const type = w0 === 0 ? 1 : field(data, pos, w0);
-      const a = field(data, pos + w0, w1);
-      const b = field(data, pos + w0 + w1, w2);
-      pos += rec;
-      const n = startNum + k;
-      if ((type === 0 || type === 1 || type === 2) && !doc.entries.has(n)) doc.entries.put(n, type, a, b);
-    }
+    pos = doc.entries.putRecords(data, w[0]!, w[1]!, w[2]!, index[i]!, index[i + 1]!, pos);
   }
   return value;
-}
-
-function field(d: Uint8Array, pos: number, width: number): number {
-  let v = 0;
-  for (let i = 0; i < width; i++) v = v * 256 + d[pos + i]!;
-  return v;
 }
 
 async function readTable(doc: PdfDocument, offset: number): Promise<PdfDict | undefined> {
@@ -91,52 +75,60 @@ async function readTable(doc: PdfDocument, offset: number): Promise<PdfDict | un
   for (;;) {
     const win = await doc.reader.read(offset, size);
     const complete = offset + win.length >= doc.reader.size;
-    const lx = new Lexer(win, offset, complete);
-    // Entries are kept flat (number, type, offset, generation) until the trailer has been
-    // read: a table with 100,000 entries costs one array, not 100,000 small objects.
-    const found = new TableEntries();
     try {
-      for (;;) {
-        doc.budget(lx.offset);
-        lx.skipSpace();
-        const startNum = lx.readNumber();
-        if (startNum === undefined) break; // "trailer"
-        lx.skipSpace();
-        const count = lx.readNumber();
-        if (count === undefined || count < 0) throw new AnalysisError('ANALYSIS_MALFORMED', 'bad xref subsection header', lx.offset);
-        for (let k = 0; k < count; k++) {
-          if ((k & 0x3fff) === 0x3fff) doc.budget(lx.offset);
-          if (readEntry(lx, found, startNum + k)) continue;
-          // Not in the usual form: the general lexer decides (and names the error).
-          lx.skipSpace();
-          const off = lx.readNumber();
-          lx.skipSpace();
-          const gen = lx.readNumber();
-          const kw = lx.next(false);
-          if (off === undefined || gen === undefined || !(kw instanceof PdfOp) || (kw.op !== 'n' && kw.op !== 'f')) {
-            throw new AnalysisError('ANALYSIS_MALFORMED', 'bad xref entry', lx.offset);
-          }
-          found.push(startNum + k, kw.op === 'n' ? 1 : 0, off, gen);
-        }
-      }
-      const kw = lx.next(false);
-      if (!(kw instanceof PdfOp) || kw.op !== 'trailer') throw new AnalysisError('ANALYSIS_MALFORMED', 'no trailer after xref table', lx.offset);
-      const trailer = lx.next(true);
-      if (!(trailer instanceof PdfDict)) throw new AnalysisError('ANALYSIS_MALFORMED', 'bad trailer', lx.offset);
-      const d = found.data;
-      for (let i = 0; i < found.length; i += 4) {
-        // A table whose first subsection starts at 1 but lists object 0 is a classic
-        // off-by-one writer bug; entries are taken as written.
-        const n = d[i]!;
-        if (!doc.entries.has(n)) doc.entries.put(n, d[i + 1] as 0 | 1, d[i + 2]!, d[i + 3]!);
-      }
-      return trailer;
+      return tableIn(doc, new Lexer(win, offset, complete));
     } catch (e) {
       if (!(e instanceof Underflow)) throw e;
       if (complete || size >= doc.limits.maxBufferBytes) throw new AnalysisError('ANALYSIS_TRUNCATED', 'xref table runs past the end', offset);
       size *= 4;
     }
   }
+}
+
+/**
+ * A classic table and its trailer from the lexer's window into doc.entries; the trailer.
+ * Underflow when the window ends first. (Synchronous, apart from readTable's retries, so
+ * that V8 compiles its loops as a plain function, not on-stack inside an async one.)
+ */
+function tableIn(doc: PdfDocument, lx: Lexer): PdfDict {
+  // Entries are kept flat (number, type, offset, generation) until the trailer has been
+  // read: a table with 100,000 entries costs one array, not 100,000 small objects.
+  const found = new TableEntries();
+  for (;;) {
+    doc.budget(lx.offset);
+    lx.skipSpace();
+    const startNum = lx.readNumber();
+    if (startNum === undefined) break; // "trailer"
+    lx.skipSpace();
+    const count = lx.readNumber();
+    if (count === undefined || count < 0) throw new AnalysisError('ANALYSIS_MALFORMED', 'bad xref subsection header', lx.offset);
+    for (let k = 0; k < count; k++) {
+      if ((k & 0x3fff) === 0x3fff) doc.budget(lx.offset);
+      if (readEntry(lx, found, startNum + k)) continue;
+      // Not in the usual form: the general lexer decides (and names the error).
+      lx.skipSpace();
+      const off = lx.readNumber();
+      lx.skipSpace();
+      const gen = lx.readNumber();
+      const kw = lx.next(false);
+      if (off === undefined || gen === undefined || !(kw instanceof PdfOp) || (kw.op !== 'n' && kw.op !== 'f')) {
+        throw new AnalysisError('ANALYSIS_MALFORMED', 'bad xref entry', lx.offset);
+      }
+      found.push(startNum + k, kw.op === 'n' ? 1 : 0, off, gen);
+    }
+  }
+  const kw = lx.next(false);
+  if (!(kw instanceof PdfOp) || kw.op !== 'trailer') throw new AnalysisError('ANALYSIS_MALFORMED', 'no trailer after xref table', lx.offset);
+  const trailer = lx.next(true);
+  if (!(trailer instanceof PdfDict)) throw new AnalysisError('ANALYSIS_MALFORMED', 'bad trailer', lx.offset);
+  const d = found.data;
+  for (let i = 0; i < found.length; i += 4) {
+    // A table whose first subsection starts at 1 but lists object 0 is a classic
+    // off-by-one writer bug; entries are taken as written.
+    const n = d[i]!;
+    if (!doc.entries.has(n)) doc.entries.put(n, d[i + 1] as 0 | 1, d[i + 2]!, d[i + 3]!);
+  }
+  return trailer;
 }
 
 /** Growable flat list of (number, type, offset, generation). */
@@ -223,7 +215,7 @@ export async function rebuildXref(doc: PdfDocument): Promise<void> {
     try {
       const win = await doc.reader.read(t, 4096);
       const d = new Lexer(win, t, true).next(true);
-      if (d instanceof PdfDict) for (const [k, v] of d.map) doc.trailer.map.set(k, v);
+      if (d instanceof PdfDict) d.forEach((v, k) => doc.trailer.set(k, v));
     } catch (e) {
       if (!(e instanceof AnalysisError)) throw e;
     }
@@ -247,11 +239,11 @@ export async function rebuildXref(doc: PdfDocument): Promise<void> {
     if (isName(type, 'ObjStm') && parsed.streamStart >= 0) objStms.push(num);
     else if (isName(type, 'Catalog')) catalog = num;
     else if (isName(type, 'XRef') && !doc.trailer.has('Root')) {
-      for (const k of ['Root', 'Encrypt', 'ID', 'Info']) if (d.has(k)) doc.trailer.map.set(k, d.get(k)!);
+      for (const k of ['Root', 'Encrypt', 'ID', 'Info']) if (d.has(k)) doc.trailer.set(k, d.get(k)!);
     }
   }
   if (!doc.trailer.has('Root') && catalog !== undefined) {
-    doc.trailer.map.set('Root', new PdfRef(catalog, entries.get(catalog)!.b));
+    doc.trailer.set('Root', new PdfRef(catalog, entries.get(catalog)!.b));
   }
   // Object streams of an encrypted file can only be opened once decryption is set up.
   await doc.setupEncryption();
@@ -278,7 +270,7 @@ export async function rebuildXref(doc: PdfDocument): Promise<void> {
       if (e.type !== 2) continue;
       const o = dictOf(await doc.getObject(num));
       if (o && isName(o.get('Type'), 'Catalog')) {
-        doc.trailer.map.set('Root', new PdfRef(num, 0));
+        doc.trailer.set('Root', new PdfRef(num, 0));
         break;
       }
     }

@@ -76,3 +76,44 @@ t.test('every language is registered exactly once', async (t) => {
   t.equal(new Set(formats).size, formats.length, 'no duplicates');
   for (const f of ['pdf', 'postscript', 'pcl5', 'pclxl', 'pwg-raster', 'cups-raster', 'urf', 'png', 'jpeg', 'tiff', 'text']) t.ok(formats.includes(f as DocumentFormat), f);
 });
+
+t.test('a perfect score stops the sniffing of entries that would lose the tie', async (t) => {
+  const called: string[] = [];
+  const spy = (format: DocumentFormat, score: number): Parser => fake(format, () => { called.push(format); return score; });
+  const table: DetectionEntry[] = [
+    { parser: spy('pdf', 100), priority: 85, note: '' },
+    { parser: spy('pclxl', 100), priority: 85, note: '' },
+    { parser: spy('png', 0), priority: 90, note: '' },
+    { parser: spy('text', 15), priority: 0, note: '' },
+  ];
+  t.equal(detect(table, none, none)?.parser.format, 'pdf');
+  t.same(called, ['png', 'pdf'], 'higher priorities first; pclxl (same priority, later) and text not sniffed');
+});
+
+t.test('the winner is the one scoring every entry would pick (random tables)', async (t) => {
+  // A seeded generator: the same tables on every run.
+  let seed = 12345;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return (seed >>> 12) % n; };
+  const formats: DocumentFormat[] = ['pdf', 'pclxl', 'postscript', 'pcl5', 'png', 'tiff', 'jpeg', 'text'];
+  for (let run = 0; run < 500; run++) {
+    const size = 1 + rnd(6);
+    const table: DetectionEntry[] = [];
+    const scores: number[] = [];
+    for (let i = 0; i < size; i++) {
+      const score = [0, 5, 10, 15, 50, 90, 95, 100, 120][rnd(9)]!;
+      scores.push(Math.min(100, score));
+      table.push({ parser: fake(formats[i]!, score), priority: [0, 70, 85, 90][rnd(4)]!, note: '' });
+    }
+    const hint = rnd(3) === 0 ? formats[rnd(size)] : undefined;
+    // Brute force: every entry scored, highest score, then priority, then table position.
+    const all = table.map((e, i) => {
+      let s = scores[i]!;
+      if (hint !== undefined && e.parser.format === hint && s > 0) s = Math.min(100, s + 10);
+      return { e, s, i };
+    }).sort((a, b) => b.s - a.s || b.e.priority - a.e.priority || a.i - b.i);
+    const want = all[0]!.s >= MIN_SCORE ? all[0]!.e.parser.format : undefined;
+    const got = detect(table, none, none, hint);
+    if (got?.parser.format !== want) t.fail(`run ${run}: ${got?.parser.format} instead of ${want}`);
+  }
+  t.pass('500 random tables');
+});

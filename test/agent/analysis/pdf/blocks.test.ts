@@ -37,3 +37,20 @@ t.test('sync and async sources read the same bytes', async (t) => {
     t.same(Buffer.from(await slow.read(o, n)), want, `async ${o}+${n}`);
   }
 });
+
+t.test('reads that alternate between blocks, past the cache size, keep returning the right bytes', async (t) => {
+  // 24 blocks of 256 KiB: more than the cache keeps, so blocks are evicted and read again.
+  const big = Buffer.alloc(24 * 262_144);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 13 + (i >> 9)) & 0xff;
+  const r = new BlockReader(new BufferSource(big));
+  const offsets: number[] = [];
+  for (let i = 0; i < 24; i++) offsets.push(i * 262_144 + 1000, 5, i * 262_144 + 1100);
+  let bad = 0;
+  for (let round = 0; round < 3; round++) {
+    for (const o of offsets) {
+      const got = r.read(o, 100) as Uint8Array;
+      if (!Buffer.from(got).equals(big.subarray(o, o + 100))) bad++;
+    }
+  }
+  t.equal(bad, 0);
+});

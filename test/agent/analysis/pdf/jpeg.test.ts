@@ -44,4 +44,12 @@ t.test('damaged or foreign data', async (t) => {
   }
   const arith = Buffer.from('ffd8ffc9000b08000800080301110000ffd9', 'hex');
   t.equal(jpegIsColour(arith, 0), 'unknown', 'arithmetic coding');
+  // A start-of-scan that lists no components (or more than the four the spec allows) once
+  // escaped as a TypeError and failed the whole file.
+  const sos = colour!.indexOf(Buffer.from([0xff, 0xda]));
+  for (const ns of [0, 5]) {
+    const bad = Buffer.from(colour!);
+    bad[sos + 4] = ns;
+    t.equal(jpegIsColour(bad, 0), 'unknown', `a scan of ${ns} components`);
+  }
 });

@@ -66,3 +66,53 @@ t.test('every call advances', async (t) => {
   for (let v = lx.next(); v !== undefined && n < 100; v = lx.next()) n++;
   t.ok(n < 100, 'stray delimiters end');
 });
+
+t.test('numbers and references: the fast forms and the ones left to the general reader', async (t) => {
+  // References as "n g R", operators as their text: easy to compare.
+  const show = (v: unknown): unknown =>
+    v instanceof PdfRef ? `${v.num} ${v.gen} R` : v instanceof PdfOp ? `op:${v.op}` : Array.isArray(v) ? v.map(show) : v;
+  const read = (s: string) => all(s).map(show);
+  const digits = (s: string) => { let v = 0; for (const c of s) v = v * 10 + Number(c); return v; };
+  t.same(read('1 0 R 2 0 R'), ['1 0 R', '2 0 R']);
+  t.same(read('[1 0 R 5 6 7 0 R]'), [['1 0 R', 5, 6, '7 0 R']], 'numbers before a reference');
+  t.same(read('1 0 Rx'), [1, 0, 'op:Rx'], 'no reference when R runs on');
+  t.same(read('1 0 % note\n R'), ['1 0 R'], 'a comment inside a reference');
+  t.same(read('1\t0\fR'), ['1 0 R'], 'other whitespace');
+  t.same(read('1 0R'), [1, 'op:0R'], '"0R" is one word');
+  t.same(read('1 2.5 R'), [1, 2.5, 'op:R'], 'a fraction is no generation');
+  t.same(read('1 2. R'), ['1 2 R'], '"2." is the integer 2');
+  t.same(read('12abc 3'), ['op:12abc', 3], 'junk stays junk');
+  t.same(read('007 -0 +4 .5 5/N'), [7, -0, 4, 0.5, 5, PdfName.of('N')]);
+  t.same(read('1234567890123456789 1'), [digits('1234567890123456789'), 1], 'long digit runs, as the general reader sums them');
+  t.same(read('[5]'), [[5]], 'a delimiter right after a number');
+  t.throws(() => lex('3 0', false).next(), { message: 'window underflow' }, 'a possible reference at the window end');
+  t.throws(() => lex('[3 0 R', false).next(), { message: 'window underflow' }, 'a reference cut by the window end');
+  t.ok(lex('3 0 R ', false).next() instanceof PdfRef);
+  t.ok(lex('3 0 R', true).next() instanceof PdfRef, 'complete data may end right after R');
+  t.same(read('4 0 obj'), [4, 0, 'op:obj']);
+});
+
+t.test('keywords: shared operators, the three values', async (t) => {
+  const [a, b, c, d, e, f] = all('obj endobj stream endstream trailer n');
+  t.ok(a instanceof PdfOp && a.op === 'obj');
+  t.equal(a, all('obj')[0], 'the common ones are shared');
+  t.equal((b as PdfOp).op, 'endobj');
+  t.equal((c as PdfOp).op, 'stream');
+  t.equal((d as PdfOp).op, 'endstream');
+  t.equal((e as PdfOp).op, 'trailer');
+  t.equal((f as PdfOp).op, 'n');
+  t.same(all('true false null truex nul'), [true, false, null, all('truex')[0], all('nul')[0]]);
+  t.equal((all('truex')[0] as PdfOp).op, 'truex');
+});
+
+t.test('many distinct names all read right (the name cache only speeds up)', async (t) => {
+  let src = '';
+  for (let i = 0; i < 20_000; i++) src += `/N${i.toString(36)} `;
+  const names = all(src) as PdfName[];
+  t.equal(names.length, 20_000);
+  let bad = 0;
+  for (let i = 0; i < names.length; i++) if (names[i]!.name !== `N${i.toString(36)}` || names[i] !== PdfName.of(`N${i.toString(36)}`)) bad++;
+  t.equal(bad, 0);
+  const again = all(src) as PdfName[];
+  t.equal(again[12_345], names[12_345]);
+});

@@ -1,0 +1,56 @@
+// Object stream headers: the plain form read inline, anything else as the lexer reads it,
+// and lookups that answer as a Map of number -> offset would (the last repeat wins).
+import t from 'tap';
+import { Lexer } from '../../../../agent/analysis/pdf/lexer.ts';
+import { ObjStm } from '../../../../agent/analysis/pdf/objstm.ts';
+
+const stm = (header: string, n: number, first = header.length) =>
+  ObjStm.parse(Buffer.from(header.padEnd(first, ' ') + '<< >>', 'latin1'), first, n, new Lexer(new Uint8Array(0)));
+
+t.test('a plain header, in any object order', async (t) => {
+  const s = stm('12 0 7 15 30 40\n', 3, 20);
+  t.equal(s.count, 3);
+  t.equal(s.numberAt(0), 12);
+  t.equal(s.numberAt(2), 30);
+  t.equal(s.numberAt(3), undefined);
+  t.equal(s.offsetOf(12, 0), 20);
+  t.equal(s.offsetOf(7, 1), 35);
+  t.equal(s.offsetOf(30, 2), 60);
+  t.equal(s.offsetOf(7, 2), 35, 'a wrong index: found by number');
+  t.equal(s.offsetOf(8, 1), undefined);
+});
+
+t.test('forms the inline reader leaves to the lexer', async (t) => {
+  const s = stm('1 0 % comment\n2 +5\t3 7.0 4 9', 4, 40);
+  t.equal(s.count, 4);
+  t.same([s.offsetOf(1, 0), s.offsetOf(2, 1), s.offsetOf(3, 2), s.offsetOf(4, 3)], [40, 45, 47, 49]);
+  const cut = stm('1 0 2 /Name 3 4', 3, 20);
+  t.equal(cut.count, 1, 'the header ends at the first token that is not a number');
+  const long = stm('1234567890123456 0 2 5', 2, 30);
+  t.equal(long.numberAt(0), 1234567890123456, 'more digits than the inline reader takes');
+  t.equal(long.offsetOf(2, 1), 35);
+});
+
+t.test('a repeated number: the last one counts', async (t) => {
+  const s = stm('5 0 6 10 5 20 ', 3, 14);
+  t.equal(s.offsetOf(5, 0), 34, 'even at the index of the first');
+  t.equal(s.offsetOf(6, 1), 24);
+  t.equal(s.numberAt(0), 5);
+});
+
+t.test('a hostile /N cannot size the arrays', async (t) => {
+  const s = stm('1 0 ', 1_000_000, 4);
+  t.equal(s.count, 1);
+  t.equal(stm('', 10, 0).count, 0);
+});
+
+t.test('repeats are found among large numbers and across many streams', async (t) => {
+  const far = stm('70000 0 70001 5 70000 9 ', 3, 30);
+  t.equal(far.offsetOf(70000, 0), 39, 'a number beyond the table repeats');
+  for (let i = 0; i < 200; i++) {
+    const s = stm(`${i} 0 ${i + 1} 5 `, 2, 20);
+    if (s.offsetOf(i, 0) !== 20 || s.offsetOf(i + 1, 1) !== 25) { t.fail(`stream ${i}`); break; }
+  }
+  const zero = stm('0 0 -0 7 ', 2, 10);
+  t.equal(zero.offsetOf(0, 0), 17, '-0 and 0 are one number');
+});
