@@ -190,7 +190,10 @@ export class PdfDocument {
     this.budget(offset);
     let value = parsed.value;
     if (parsed.streamStart >= 0 && value instanceof PdfDict) {
-      const len = value.get('Length');
+      // An indirect /Length (pdfTeX and others write one per stream) when its object is at
+      // hand too: what makeStream would resolve, without the promises of the general path.
+      let len = value.get('Length');
+      if (len instanceof PdfRef && len.num !== num) len = this.getObjectNow(len.num, true);
       if (typeof len !== 'number' || len < 0 || parsed.streamStart + len > reader.size) return undefined;
       const after = reader.read(parsed.streamStart + len, 48);
       if (after instanceof Promise) return undefined;
@@ -209,6 +212,16 @@ export class PdfDocument {
    * them only pushes shared objects out and feeds the garbage collector).
    */
   getObject(num: number, keep = true): PdfObj | Promise<PdfObj> {
+    const now = this.getObjectNow(num, keep);
+    return now !== undefined ? now : this.getObjectAsync(num, keep);
+  }
+
+  /**
+   * getObject's answer when it needs no promise (cached, in an object stream already
+   * decoded, or parsing cleanly in a cached block); undefined otherwise, with nothing
+   * started.
+   */
+  private getObjectNow(num: number, keep: boolean): PdfObj | undefined {
     const hit = this.cache.get(num);
     if (hit !== undefined) return hit;
     // In an object stream already decoded: parse it here, without a promise.
@@ -235,7 +248,7 @@ export class PdfDocument {
         return v;
       }
     }
-    return this.getObjectAsync(num, keep);
+    return undefined;
   }
 
   private async getObjectAsync(num: number, keep: boolean): Promise<PdfObj> {
