@@ -182,7 +182,7 @@ function checkVerdicts(path: string, stdout: string): string[] {
 }
 
 const verdictDiffs: string[][] = [];
-const ANALYZE_FLAGS = ['--semi-space-growth-factor=1', '--no-turbofan'];
+const ANALYZE_FLAGS = ['--semi-space-growth-factor=1', '--no-turbofan', '--no-lazy'];
 const pdfs = manuals();
 if (pdfs.length === 0) { log('no PDF manuals found (apt-get install r-doc-pdf gnuplot-doc; run bench/analyze.ts once)'); process.exit(1); }
 log(`${pdfs.length} PDFs, ${RUNS} runs each`);

@@ -1,5 +1,5 @@
 // Byte helpers shared by the PDF parser's modules: hex digits, Latin-1 text of a byte
-// range, and searching for an ASCII string forwards or backwards.
+// range, searching for an ASCII string forwards or backwards, and ASCII text as bytes.
 
 export function hex(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
@@ -37,4 +37,11 @@ export function lastIndexOf(b: Uint8Array, needle: string, to = b.length): numbe
     return i;
   }
   return -1;
+}
+
+/** The bytes of an ASCII string (the parser's load-time warm-ups). */
+export function ascii(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
 }

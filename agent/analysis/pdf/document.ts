@@ -14,7 +14,7 @@ import { decryptStrings, parseWindow, type Parsed } from './indirect.ts';
 import { indexOf } from './bytes.ts';
 import { isWhite, Lexer, Underflow } from './lexer.ts';
 import { ObjStm } from './objstm.ts';
-import { makeStream, plainFlateNow, rawChunks, rawStream, streamData, streamDataNow } from './streams.ts';
+import { decodedNow, makeStream, plainFlateNow, rawChunks, rawStream, streamData, streamDataNow } from './streams.ts';
 import { arrayOf, dictOf, numOf, PdfDict, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
 import { dictInteger, objectHeader } from './skim.ts';
 import { readXrefChain, rebuildXref } from './xref.ts';
@@ -190,7 +190,10 @@ export class PdfDocument {
     this.budget(offset);
     let value = parsed.value;
     if (parsed.streamStart >= 0 && value instanceof PdfDict) {
-      const len = value.get('Length');
+      // An indirect /Length (pdfTeX and others write one per stream) when its object is at
+      // hand too: what makeStream would resolve, without the promises of the general path.
+      let len = value.get('Length');
+      if (len instanceof PdfRef && len.num !== num) len = this.getObjectNow(len.num, true);
       if (typeof len !== 'number' || len < 0 || parsed.streamStart + len > reader.size) return undefined;
       const after = reader.read(parsed.streamStart + len, 48);
       if (after instanceof Promise) return undefined;
@@ -209,13 +212,25 @@ export class PdfDocument {
    * them only pushes shared objects out and feeds the garbage collector).
    */
   getObject(num: number, keep = true): PdfObj | Promise<PdfObj> {
+    const now = this.getObjectNow(num, keep);
+    return now !== undefined ? now : this.getObjectAsync(num, keep);
+  }
+
+  /**
+   * getObject's answer when it needs no promise (cached, in an object stream already
+   * decoded, or parsing cleanly in a cached block); undefined otherwise, with nothing
+   * started.
+   */
+  private getObjectNow(num: number, keep: boolean): PdfObj | undefined {
     const hit = this.cache.get(num);
     if (hit !== undefined) return hit;
     // In an object stream already decoded: parse it here, without a promise.
     const entries = this.entries;
     const type = entries.typeOf(num);
     if (type === 2) {
-      const stm = this.objStms.get(entries.aOf(num));
+      const a = entries.aOf(num);
+      let stm = this.objStms.get(a);
+      if (stm === undefined && !this.resolving.has(num)) stm = this.objStmNow(a);
       const v = stm ? this.inObjStm(stm, entries.bOf(num), num) : undefined;
       if (v !== undefined) {
         if (keep) {
@@ -235,7 +250,7 @@ export class PdfDocument {
         return v;
       }
     }
-    return this.getObjectAsync(num, keep);
+    return undefined;
   }
 
   private async getObjectAsync(num: number, keep: boolean): Promise<PdfObj> {
@@ -287,21 +302,51 @@ export class PdfDocument {
     if (!stm) {
       const s = await this.getObject(stmNum);
       if (!(s instanceof PdfStream)) return undefined;
-      const first = numOf(s.dict.get('First')) ?? 0;
-      const n = Math.min(numOf(s.dict.get('N')) ?? 0, 1_000_000);
       const { data } = await this.streamData(s);
-      stm = ObjStm.parse(data, first, n, this.lx);
-      // Objects of one page are spread over several object streams: keep a few dozen
-      // decoded (bounded by bytes) so the page walk does not inflate them again and again.
-      this.objStmBytes += data.length;
-      while (this.objStms.size > 0 && (this.objStms.size >= OBJSTM_MAX || this.objStmBytes > OBJSTM_BYTES)) {
-        const oldest = this.objStms.keys().next().value!;
-        this.objStmBytes -= this.objStms.get(oldest)!.data.length;
-        this.objStms.delete(oldest);
-      }
-      this.objStms.set(stmNum, stm);
+      stm = this.keepObjStm(stmNum, s, data);
     }
     return this.inObjStm(stm, index, num);
+  }
+
+  /**
+   * fromObjStm's decoding without a promise, when the stream object parses at once and
+   * its data is at hand (a file source, no encryption, direct filter entries): a large
+   * manual has hundreds of object streams, each a chain of promises the general way.
+   * undefined otherwise (and on any error, which the general path then meets and reports
+   * as before). Not nested: an object stream needed to decode another goes the general way.
+   */
+  private objStmNow(stmNum: number): ObjStm | undefined {
+    if (this.decodingNow || this.entries.typeOf(stmNum) !== 1) return undefined;
+    this.decodingNow = true;
+    try {
+      const s = this.getObjectNow(stmNum, true);
+      if (!(s instanceof PdfStream)) return undefined;
+      const d = decodedNow(this, s);
+      return d === undefined ? undefined : this.keepObjStm(stmNum, s, d.data);
+    } catch (e) {
+      if (e instanceof AnalysisError) return undefined;
+      throw e;
+    } finally {
+      this.decodingNow = false;
+    }
+  }
+  private decodingNow = false;
+
+  /** Parse the header of object stream `stmNum` (decoded `data`) and keep it among the decoded ones. */
+  private keepObjStm(stmNum: number, s: PdfStream, data: Uint8Array): ObjStm {
+    const first = numOf(s.dict.get('First')) ?? 0;
+    const n = Math.min(numOf(s.dict.get('N')) ?? 0, 1_000_000);
+    const stm = ObjStm.parse(data, first, n, this.lx);
+    // Objects of one page are spread over several object streams: keep a few dozen
+    // decoded (bounded by bytes) so the page walk does not inflate them again and again.
+    this.objStmBytes += data.length;
+    while (this.objStms.size > 0 && (this.objStms.size >= OBJSTM_MAX || this.objStmBytes > OBJSTM_BYTES)) {
+      const oldest = this.objStms.keys().next().value!;
+      this.objStmBytes -= this.objStms.get(oldest)!.data.length;
+      this.objStms.delete(oldest);
+    }
+    this.objStms.set(stmNum, stm);
+    return stm;
   }
 
   /** Parse object `num` from a decoded object stream; undefined when it is not there. */

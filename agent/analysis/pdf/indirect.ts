@@ -3,8 +3,8 @@
 
 import { AnalysisError } from '../errors.ts';
 import type { Decryptor } from './crypto.ts';
-import { indexOf } from './bytes.ts';
-import { type Lexer, Underflow } from './lexer.ts';
+import { ascii, indexOf } from './bytes.ts';
+import { Lexer, Underflow } from './lexer.ts';
 import { nameOf, PdfDict, PdfOp, PdfString, type PdfObj } from './objects.ts';
 
 export interface Parsed {
@@ -59,4 +59,25 @@ export function decryptStrings(o: PdfObj, dec: Decryptor, num: number, gen: numb
   } else if (o instanceof PdfString) {
     o.bytes = dec.decryptString(o.bytes, num, gen);
   }
+}
+
+// V8 compiles the object parser (parseWindow and the lexer under it) on the first pages
+// and throws the code away each time a path not yet seen run is taken: a first hex
+// string, a first general number, a first escaped name, a first keyword other than
+// "obj", a first value of another kind in the Parsed result. Each came as a recompile.
+// Running these paths here, on a few bytes, gives them type feedback first (a function's
+// feedback is kept from about its eighth call on: the small objects first, the rest after).
+warmUp();
+
+function warmUp(): void {
+  const small = ['2 0 obj 5 endobj', '3 0 obj /Name endobj', '4 0 obj [/A 1 0 R] endobj', '5 0 obj (s) endobj',
+    '6 0 obj null endobj', '7 0 obj endobj', '8 0 obj <</A 1 endobj'].map(ascii);
+  const big = ascii('1 0 obj\n<</Type/Page/A 12 0 R/B[1 -2.5 +.3 3 0 R 4 5 x]/C(a\\)\\n\\101(b))/D<4 8a>/E true/F false' +
+    '/G null/H/N#41/I<</X(1)/Y<41>/Z -1>>/J 1.5/K[(2)<42>(3)<43>] % c\n/L 7\n8 R/M[>> } {]/P 7\t8 R/Q 7\t8 x/Len 0>>' +
+    '\nstream\r\nendstream');
+  const lx = new Lexer(big);
+  for (const b of small) parseWindow(lx, b, 0, 0, true);
+  parseWindow(lx, big, 0, 0, true);
+  parseWindow(lx, big, 0, 0, true);
+  for (const b of small) parseWindow(lx, b, 0, 0, true);
 }

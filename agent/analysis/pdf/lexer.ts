@@ -276,6 +276,7 @@ export class Lexer {
             if (v.op === ']') {
               const arr = STACK.slice(start, top) as PdfObj[];
               top = start;
+              if (start === 0) release();
               return arr;
             }
             if (v.op === '>>' || v.op === '}' || v.op === '{') continue; // stray delimiter
@@ -318,7 +319,7 @@ export class Lexer {
               if (this.pos < b.length && b[this.pos] === 0x52 /* R */ &&
                   (this.pos + 1 >= b.length ? this.complete : CLASS[b[this.pos + 1]!] !== 0)) {
                 this.pos++;
-                return PdfRef.of(n, g);
+                return new PdfRef(n, g);
               }
             }
           } catch (e) {
@@ -382,7 +383,7 @@ export class Lexer {
     if (c === 0x52 /* R */) {
       if (CLASS[b[q + 1]!] === 0) { this.pos = p; return n; } // "Rx" is no reference
       this.pos = q + 1;
-      return PdfRef.of(n, g);
+      return new PdfRef(n, g);
     }
     if (CLASS[c] === 1 || c === 0x25) return undefined;
     this.pos = p;
@@ -452,6 +453,8 @@ export class Lexer {
  */
 const STACK: Array<string | PdfObj> = [];
 let top = 0;
+/** Entries the stack keeps between objects (its usual high-water mark is a few hundred). */
+const STACK_KEEP = 1 << 14;
 
 function push(v: string | PdfObj): void {
   if (top < STACK.length) STACK[top] = v;
@@ -472,10 +475,20 @@ function put(start: number, big: Map<string, PdfObj> | undefined, key: string, v
 }
 
 function finish(start: number, big: Map<string, PdfObj> | undefined): PdfDict {
-  if (big !== undefined) return new PdfDict(big);
-  const kv = STACK.slice(start, top);
+  let d: PdfDict;
+  if (big !== undefined) {
+    d = new PdfDict(big);
+  } else {
+    d = new PdfDict(undefined, STACK.slice(start, top));
+  }
   top = start;
-  return new PdfDict(undefined, kv);
+  if (start === 0) release();
+  return d;
+}
+
+/** After a top-level object: a stack grown large by a huge array is let go, not kept for good. */
+function release(): void {
+  if (STACK.length > STACK_KEEP) STACK.length = 0;
 }
 
 /** Keywords answered without allocating: the values, and the operators of object syntax. */

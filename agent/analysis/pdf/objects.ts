@@ -42,24 +42,10 @@ export class PdfRef {
     this.num = num;
     this.gen = gen;
   }
-  /**
-   * The reference `num gen R`. Generation-0 references to the first REF_CACHE objects are
-   * shared (references are immutable): a page tree, its resources and link annotations
-   * name the same objects thousands of times.
-   */
-  static of(num: number, gen: number): PdfRef {
-    if (gen !== 0 || !(num >= 0 && num < REF_CACHE)) return new PdfRef(num, gen);
-    let r = REFS[num];
-    if (r === undefined) REFS[num] = r = new PdfRef(num, 0);
-    return r;
-  }
   get key(): string {
     return `${this.num} ${this.gen}`;
   }
 }
-
-const REF_CACHE = 1 << 16;
-const REFS: Array<PdfRef | undefined> = new Array<PdfRef | undefined>(REF_CACHE).fill(undefined);
 
 /** Dictionaries with more keys than this are kept in a Map; smaller ones in one flat array. */
 export const FLAT_KEYS_MAX = 32;

@@ -36,8 +36,9 @@ export class ObjStm {
   static parse(data: Uint8Array, first: number, n: number, lx: Lexer): ObjStm {
     // A pair takes at least 4 bytes ("1 2 "): a hostile /N cannot size the arrays.
     const max = Math.max(0, Math.min(n, (data.length >> 2) + 1));
-    const nums = new Array<number>(max).fill(0);
-    const offs = new Array<number>(max).fill(0);
+    // Grown as pairs are read: a hostile /N must not size them (the stream stays cached).
+    const nums: number[] = [];
+    const offs: number[] = [];
     let count = plainPairs(data, first, max, nums, offs);
     if (count < max) {
       // The rest as the general lexer reads it, from the first pair not in the plain form.
@@ -48,8 +49,8 @@ export class ObjStm {
         if (on === undefined) break;
         const oo = headerNumber(lx);
         if (oo === undefined) break;
-        nums[count] = on;
-        offs[count] = first + oo;
+        nums.push(on);
+        offs.push(first + oo);
       }
     }
     // Writers list objects in any order; a Map is needed only when a number repeats.
@@ -135,8 +136,8 @@ function plainPairs(b: Uint8Array, first: number, max: number, nums: number[], o
       p++;
     }
     if (p === s2 || p - s2 >= 15 || p >= len || !isSpace(b[p]!)) { p = s1; break; }
-    nums[count] = on;
-    offs[count] = first + oo;
+    nums.push(on);
+    offs.push(first + oo);
     count++;
   }
   stoppedAt = p;

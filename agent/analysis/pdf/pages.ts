@@ -26,6 +26,7 @@ interface Inherited {
   rotate: PdfObj | undefined;
 }
 
+const NO_DICT = new PdfDict();
 const NONE: Inherited = { resources: undefined, mediaBox: undefined, cropBox: undefined, rotate: undefined };
 
 /**
@@ -38,7 +39,7 @@ export class PageWalker {
   private readonly top: PdfObj | undefined;
   private readonly visited = new Set<number>();
   /** Explicit stack of iterators over Kids arrays, so depth costs no JS stack. */
-  private readonly stack: Array<{ kids: PdfObj[]; i: number; inh: Inherited }> = [];
+  private readonly stack: Array<{ kids: PdfObj[]; i: number; inh: Inherited }> = objectArray();
   private started = false;
   private number = 0;
 
@@ -131,6 +132,17 @@ export class PageWalker {
   }
 }
 
+/**
+ * An empty array that holds objects from the start: an empty literal holds small
+ * integers until its first push, which V8's compiled push (fed by the walk of an earlier
+ * file) then rejects, throwing its code away.
+ */
+function objectArray<T extends object>(): T[] {
+  const a: T[] = [NONE as unknown as T];
+  a.length = 0;
+  return a;
+}
+
 // The page boxes, read without arrays (a page walk of thousands of pages made several
 // small arrays per page): MEDIA and CROP hold [x0, y0, x1, y1], normalised.
 const MEDIA = new Float64Array(4);
@@ -216,4 +228,11 @@ async function rest(doc: PdfDocument, c: PdfObj[], from: number, out: PdfStream[
 
 function once(doc: PdfDocument, o: PdfObj | undefined): PdfObj | undefined | Promise<PdfObj> {
   return o instanceof PdfRef ? doc.getObject(o.num, false) : o;
+}
+
+// pageInfo is compiled on the first pages of a file; a path first taken after that (a
+// CropBox, a rotation, a box with fractions) threw its code away. A few calls here give
+// those paths type feedback first.
+for (let i = 0; i < 10; i++) {
+  pageInfo(0, NO_DICT, undefined, i < 5 ? [0, 0, 612, 792] : [0, 0, 595.3, 841.9], i & 1 ? [1, 1, 600.5, 780] : undefined, i & 2 ? 2 : undefined, i & 4 ? 90 : undefined);
 }

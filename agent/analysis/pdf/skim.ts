@@ -6,6 +6,8 @@
 // else (an escaped name, a reference or other value for the key, damage, data cut short)
 // answers undefined, and the caller parses the object properly.
 
+import { ascii } from './bytes.ts';
+
 const WHITE = 1;
 const DELIM = 2;
 const CLASS = new Uint8Array(256);
@@ -153,4 +155,20 @@ export function objectHeader(b: Uint8Array, p: number, num: number): number {
   const k = skipWhite(b, g[1]);
   if (b[k] !== 0x6f || b[k + 1] !== 0x62 || b[k + 2] !== 0x6a || (k + 3 < b.length && CLASS[b[k + 3]!] === 0)) return -1;
   return k + 3;
+}
+
+// The annotation skim is compiled on the first link-heavy pages; a path first taken after
+// that (a reference value, a nested dictionary, an array) threw its code away. A few
+// runs here on a typical link annotation give those paths type feedback first (a
+// function's feedback is kept from about its eighth call on).
+warmUp();
+
+function warmUp(): void {
+  const text = '5 0 obj <</Type/Annot/Subtype/Link/P 3 0 R/Rect[1 2.5 3 4]/Border[0 0 0]/A<</S/URI/URI(a\\)b)>>' +
+    '/H/I/C<ff>/M -1/T true/Z null/F 4>>';
+  const b = ascii(text);
+  const plain = ascii('5 0 obj <</F 4>>');
+  for (let i = 0; i < 8; i++) dictInteger(plain, objectHeader(plain, 0, 5), 'F');
+  dictInteger(b, objectHeader(b, 0, 5), 'F');
+  dictInteger(b, objectHeader(b, 0, 5), 'Q');
 }

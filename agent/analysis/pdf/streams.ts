@@ -62,13 +62,18 @@ export async function streamData(doc: PdfDocument, s: PdfStream, limit = doc.lim
  * content stream). Otherwise the promise of streamData.
  */
 export function streamDataNow(doc: PdfDocument, s: PdfStream): Decoded | Promise<Decoded> {
+  return decodedNow(doc, s) ?? streamData(doc, s);
+}
+
+/** streamDataNow's answer when it needs no promise; otherwise undefined, with nothing started. */
+export function decodedNow(doc: PdfDocument, s: PdfStream): Decoded | undefined {
   const d = s.dict;
   if (doc.encrypted || s.length > doc.limits.maxBufferBytes ||
       d.get('Filter') instanceof PdfRef || d.get('DecodeParms') instanceof PdfRef || d.get('Length') instanceof PdfRef) {
-    return streamData(doc, s);
+    return undefined;
   }
   const raw = doc.reader.read(s.start, s.length);
-  if (raw instanceof Promise) return streamData(doc, s);
+  if (raw instanceof Promise) return undefined;
   doc.budget(s.start);
   return decodeFilters(raw, d, doc.limits.maxBufferBytes, s.start);
 }

@@ -5,7 +5,7 @@
 
 import { AnalysisError } from '../errors.ts';
 import type { PdfDocument } from './document.ts';
-import { indexOf, lastIndexOf } from './bytes.ts';
+import { ascii, indexOf, lastIndexOf } from './bytes.ts';
 import { isRegular, Lexer, Underflow } from './lexer.ts';
 import { dictOf, isName, numbersOf, numOf, PdfDict, PdfOp, PdfRef, PdfStream } from './objects.ts';
 import { XrefTable } from './xreftable.ts';
@@ -291,4 +291,19 @@ function objHeaderBefore(b: Uint8Array, i: number): { num: number; gen: number; 
   while (p >= 0 && b[p]! >= 0x30 && b[p]! <= 0x39 && digits < 10) { n += (b[p]! - 0x30) * mul; mul *= 10; p--; digits++; }
   if (digits === 0 || (p >= 0 && isRegular(b[p]!) )) return undefined;
   return { num: n, gen: g, start: p + 1 };
+}
+
+// readEntry is compiled within the first large table, before it has met the table's end
+// (or a free entry): each such first time threw its code away. A small table run through
+// it here gives those paths type feedback first.
+warmUp();
+
+function warmUp(): void {
+  const text = '0000000000 65535 f\r\n0000000015 00000 n\r\n0000000100 00001 n \ntrailer';
+  const lx = new Lexer(ascii(text), 0, true);
+  const out = new TableEntries();
+  for (let i = 0; i < 4; i++) {
+    lx.pos = 0;
+    while (readEntry(lx, out, out.length));
+  }
 }

@@ -1,5 +1,5 @@
 // The object model's own structures: dictionaries (flat up to FLAT_KEYS_MAX keys, a Map
-// beyond, a live Map view), interned names and shared references.
+// beyond, a live Map view), interned names, references.
 import t from 'tap';
 import { Lexer } from '../../../../agent/analysis/pdf/lexer.ts';
 import { FLAT_KEYS_MAX, PdfDict, PdfName, PdfRef } from '../../../../agent/analysis/pdf/objects.ts';
@@ -79,13 +79,23 @@ t.test('a parse cut short leaves nothing behind for the next one', async (t) => 
   t.same(new Lexer(Buffer.from('[7 8]', 'latin1'), 0, true).next(), [7, 8]);
 });
 
-t.test('names are interned, references to the first objects shared', async (t) => {
+t.test('names are interned; references are read as references', async (t) => {
   t.equal(PdfName.of('Fo' + 'nt'), PdfName.of('Font'));
-  t.equal(PdfRef.of(12, 0), PdfRef.of(12, 0));
-  t.not(PdfRef.of(12, 1), PdfRef.of(12, 1), 'other generations are not shared');
-  const r = PdfRef.of(1e7, 0);
-  t.equal(r.num, 1e7);
-  const d = parse('<< /A 12 0 R /B [12 0 R] >>');
-  t.equal(d.get('A'), PdfRef.of(12, 0));
-  t.equal((d.get('B') as PdfRef[])[0], PdfRef.of(12, 0));
+  const d = parse('<< /A 12 0 R /B [12 3 R] >>');
+  const a = d.get('A') as PdfRef;
+  t.ok(a instanceof PdfRef);
+  t.same([a.num, a.gen], [12, 0]);
+  const b = (d.get('B') as PdfRef[])[0]!;
+  t.same([b.num, b.gen], [12, 3]);
+});
+
+t.test('a huge array, then ordinary objects', async (t) => {
+  const big = '[' + Array.from({ length: 100_000 }, (_, i) => `${i} 0 R`).join(' ') + ' << /In [1 2] >>]';
+  const arr = new Lexer(Buffer.from(big, 'latin1'), 0, true).next() as unknown[];
+  t.equal(arr.length, 100_001);
+  t.equal((arr[99_999] as PdfRef).num, 99_999);
+  t.same((arr[100_000] as PdfDict).get('In'), [1, 2]);
+  const d = parse('<< /A [<< /B 1 >>] /C 2 >>');
+  t.equal(((d.get('A') as PdfDict[])[0]!).get('B'), 1);
+  t.equal(d.get('C'), 2);
 });
