@@ -49,7 +49,7 @@ function errorOf(err: unknown): { code: string; message: string; offset?: number
   }
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ENOENT') return { code: 'NOT_FOUND', message: `no such file: ${e.path ?? ''}` };
-  if (e?.code === 'EACCES' || e?.code === 'EISDIR') return { code: 'ANALYSIS_FAILED', message: e.message };
+  if (e?.code === 'EACCES' || e?.code === 'EISDIR' || e?.code === 'ENOTFILE') return { code: 'ANALYSIS_FAILED', message: e.message };
   return { code: 'ANALYSIS_FAILED', message: e?.message ?? String(err) };
 }
 

@@ -7,7 +7,7 @@
 // namespace for an imported built-in by reading every export, and reading `fs.promises`
 // loads fs/promises with readline, streams and a REPL history module (about 4 ms of a
 // one-shot `printgate analyze`, which needs none of them).
-const { closeSync, fstatSync, openSync, read: readAsync, readSync } = process.getBuiltinModule('node:fs');
+const { closeSync, constants, fstatSync, openSync, read: readAsync, readSync } = process.getBuiltinModule('node:fs');
 
 export interface Source {
   /** Total length in bytes. */
@@ -75,9 +75,17 @@ export class FileSource implements Source {
     this.size = size;
   }
   static async open(path: string): Promise<FileSource> {
-    const fd = openSync(path, 'r');
+    // Only regular files are analysed (a spool file, a document). O_NONBLOCK, which changes
+    // nothing for a regular file, keeps this synchronous open from waiting for a writer
+    // when the path is a FIFO; a directory, FIFO or device is then refused by name rather
+    // than failing somewhere inside a parser.
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      return new FileSource(fd, fstatSync(fd).size);
+      const st = fstatSync(fd);
+      if (!st.isFile()) {
+        throw Object.assign(new Error(`not a regular file (${st.isDirectory() ? 'a directory' : 'a FIFO, socket or device'}): ${path}`), { code: 'ENOTFILE', path });
+      }
+      return new FileSource(fd, st.size);
     } catch (err) {
       closeSync(fd);
       throw err;

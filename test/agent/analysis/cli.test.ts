@@ -1,6 +1,8 @@
 // `printgate analyze`: JSON lines, the table, exit codes 0 / 1 / 2 (run as a real process).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './fixtures.ts';
 
@@ -22,6 +24,19 @@ t.test('a failure is reported on its line, exit 1', async (t) => {
   t.equal(lines[0].error.code, 'ANALYSIS_TRUNCATED');
   t.type(lines[0].error.offset, 'number');
   t.equal(lines[1].error.code, 'NOT_FOUND');
+  t.equal(lines[2].pages, 4);
+});
+
+t.test('a directory or a FIFO is refused by name, at once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-analyze-'));
+  const fifo = join(dir, 'fifo');
+  spawnSync('mkfifo', [fifo]);
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'printgate.js'), 'analyze', '--json', dir, fifo, 'fixtures/text/formfeeds.txt'], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+  t.equal(r.status, 1, 'no writer needed: the FIFO does not block the run');
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.match(lines[0].error, { code: 'ANALYSIS_FAILED', message: /not a regular file \(a directory\)/ });
+  t.match(lines[1].error, { code: 'ANALYSIS_FAILED', message: /not a regular file \(a FIFO, socket or device\)/ });
   t.equal(lines[2].pages, 4);
 });
 
