@@ -8,6 +8,7 @@
 import { AnalysisError } from '../errors.ts';
 import { isColour, loadColorSpace, PATTERN, RGB, type ColorSpace } from './colorspace.ts';
 import type { PdfDocument } from './document.ts';
+import type { Decoded } from './filters.ts';
 import { COLOUR, END, FEED_DAMAGED, Frame, GState, OP, operands, step, type Known } from './frame.ts';
 import { fastForward } from './forward.ts';
 import { imageIsColour } from './images.ts';
@@ -21,6 +22,8 @@ import { shadingIsColour } from './shading.ts';
 const MAX_DEPTH = 12;
 /** Bytes of a page read before the gray fast-forward is tried when the page before was colour. */
 const AFTER_COLOUR = 2048;
+/** The stream entries streamData resolves in place, in its order (streams.ts). */
+const FILTER_KEYS = ['Filter', 'DecodeParms', 'Length'];
 const DAMAGE = new Set(['ANALYSIS_MALFORMED', 'ANALYSIS_TRUNCATED', 'ANALYSIS_UNSUPPORTED']);
 
 export class ColourAnalyser {
@@ -58,31 +61,48 @@ export class ColourAnalyser {
   /** Whether the last page was colour (see run()). */
   private lastColour = false;
 
-  /** Does this page (contents and printing annotations) put colour on paper? */
-  async pageHasColour(page: PdfDict, resources: PdfObj | undefined, contents: PdfStream[]): Promise<boolean> {
-    const colour = await this.pageColour(page, resources, contents);
+  /**
+   * Does this page (contents and printing annotations) put colour on paper? A boolean when
+   * nothing had to be waited for (nearly every page: a promise per page and per step below
+   * was most of what the page loop allocated), else a promise. Either way the same work is
+   * done in the same order: each part goes on without a promise until something must be
+   * awaited, and from there asynchronously, from the very point it had reached.
+   */
+  pageHasColour(page: PdfDict, resources: PdfObj | undefined, contents: PdfStream[]): boolean | Promise<boolean> {
+    this.damaged = undefined;
+    const r = this.doc.resolve(resources);
+    const colour = r instanceof Promise ? r.then((x) => this.pageColour(page, dictOf(x), contents)) : this.pageColour(page, dictOf(r), contents);
+    if (colour instanceof Promise) return colour.then((c) => (this.lastColour = c));
     this.lastColour = colour;
     return colour;
   }
 
-  private async pageColour(page: PdfDict, resources: PdfObj | undefined, contents: PdfStream[]): Promise<boolean> {
-    this.damaged = undefined;
-    const r = this.doc.resolve(resources);
-    const res = dictOf(r instanceof Promise ? await r : r);
+  private pageColour(page: PdfDict, res: PdfDict | undefined, contents: PdfStream[]): boolean | Promise<boolean> {
     if (contents.length > 0) {
+      let c: boolean | Promise<boolean>;
       try {
-        if (await this.pageContent(contents, res)) return true;
+        c = this.pageContent(contents, res);
+        if (c instanceof Promise) c = c.catch((e: unknown) => this.damage(e));
       } catch (e) {
-        // Damage inside the content: nothing painted before it was colour (the walk stops
-        // at the first colour), so the page is decided on what could be read.
-        if (!(e instanceof AnalysisError) || !DAMAGE.has(e.code)) throw e;
-        this.damaged = e.message;
+        c = this.damage(e);
       }
+      if (c instanceof Promise) return c.then((v) => v || this.annotationsHaveColour(page));
+      if (c) return true;
     }
     return this.annotationsHaveColour(page);
   }
 
-  private async pageContent(contents: PdfStream[], res: PdfDict | undefined): Promise<boolean> {
+  /**
+   * Damage inside the content: nothing painted before it was colour (the walk stops at the
+   * first colour), so the page is decided on what could be read.
+   */
+  private damage(e: unknown): false {
+    if (!(e instanceof AnalysisError) || !DAMAGE.has(e.code)) throw e;
+    this.damaged = e.message;
+    return false;
+  }
+
+  private pageContent(contents: PdfStream[], res: PdfDict | undefined): boolean | Promise<boolean> {
     // One Flate stream that can be read at once (the usual page): inflated as the
     // interpreter reads it, so a page whose colour shows early is not inflated to its end.
     const raw = contents.length === 1 ? this.doc.plainFlateNow(contents[0]!) : undefined;
@@ -90,24 +110,72 @@ export class ColourAnalyser {
       const s = contents[0]!;
       this.pageInflater.begin(raw);
       try {
-        return await this.run(this.pageInflater.view(), s.start, res, GState.initial(), 0, { inflater: this.pageInflater, limit: this.doc.limits.maxBufferBytes - 1, offset: s.start });
+        const c = this.run(this.pageInflater.view(), s.start, res, GState.initial(), 0, { inflater: this.pageInflater, limit: this.doc.limits.maxBufferBytes - 1, offset: s.start });
+        return c instanceof Promise ? c.catch((e: unknown) => this.unfed(e, contents, res)) : c;
       } catch (e) {
-        // Damaged data: read the page again the way that recovers what it can (below).
-        if (e !== FEED_DAMAGED) throw e;
+        return this.unfed(e, contents, res);
       }
     }
-    // The streams of a Contents array form one content stream (an operator may even be
-    // split across two of them), so they are decoded and joined.
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    for (const s of contents) {
-      const d = await this.content(s);
-      total += d.length + 1;
-      if (total > this.doc.limits.maxBufferBytes) throw new AnalysisError('ANALYSIS_LIMIT', 'page content larger than the buffer limit', s.start);
-      parts.push(d);
+    return this.joined(contents, res, [], 0, 0);
+  }
+
+  /** Damaged fed data: the page is read again the way that recovers what it can (joined()). */
+  private unfed(e: unknown, contents: PdfStream[], res: PdfDict | undefined): boolean | Promise<boolean> {
+    if (e !== FEED_DAMAGED) throw e;
+    return this.joined(contents, res, [], 0, 0);
+  }
+
+  /**
+   * The streams of a Contents array form one content stream (an operator may even be split
+   * across two of them), so they are decoded and joined; from stream `i` on, `parts` and
+   * `total` holding those before it. Without a promise while their data is at hand.
+   */
+  private joined(contents: PdfStream[], res: PdfDict | undefined, parts: Uint8Array[], total: number, i: number): boolean | Promise<boolean> {
+    for (; i < contents.length; i++) {
+      const s = contents[i]!;
+      const pending = this.directEntries(s);
+      if (pending) return pending.then(() => this.joined(contents, res, parts, total, i));
+      const now = this.doc.streamDataNow(s);
+      if (now instanceof Promise) return this.joinedLater(now, contents, res, parts, total, i);
+      total += this.part(s, now, parts, total);
     }
     const data = parts.length === 1 ? parts[0]! : joinWithSpace(parts);
     return this.run(data, contents[0]!.start, res, GState.initial(), 0);
+  }
+
+  /**
+   * A content stream's indirect /Filter, /DecodeParms and /Length (pdfTeX writes an
+   * indirect /Length for every stream) resolved in place, as streamData does after
+   * reading the bytes (streams.ts), so that its data can be had without a promise. A
+   * promise only when one of them does not parse at once. Not for what streamData refuses
+   * or decrypts first.
+   */
+  private directEntries(s: PdfStream): Promise<void> | undefined {
+    const doc = this.doc;
+    if (doc.encrypted || s.length > doc.limits.maxBufferBytes) return undefined;
+    const d = s.dict;
+    for (const k of FILTER_KEYS) {
+      const v = d.get(k);
+      if (!(v instanceof PdfRef)) continue;
+      const r = doc.resolve(v);
+      if (r instanceof Promise) return r.then((x) => { d.set(k, x ?? null); return this.directEntries(s); });
+      d.set(k, r ?? null);
+    }
+    return undefined;
+  }
+
+  private async joinedLater(d: Promise<Decoded>, contents: PdfStream[], res: PdfDict | undefined, parts: Uint8Array[], total: number, i: number): Promise<boolean> {
+    const s = contents[i]!;
+    total += this.part(s, await d, parts, total);
+    return this.joined(contents, res, parts, total, i + 1);
+  }
+
+  /** One content stream's data into `parts`: the bytes it adds to `total`. */
+  private part(s: PdfStream, d: Decoded, parts: Uint8Array[], total: number): number {
+    if (d.codec) throw new AnalysisError('ANALYSIS_MALFORMED', `content stream with image filter /${d.codec}`, s.start);
+    if (total + d.data.length + 1 > this.doc.limits.maxBufferBytes) throw new AnalysisError('ANALYSIS_LIMIT', 'page content larger than the buffer limit', s.start);
+    parts.push(d.data);
+    return d.data.length + 1;
   }
 
   private async content(s: PdfStream): Promise<Uint8Array> {
@@ -117,43 +185,69 @@ export class ColourAnalyser {
     return d.data;
   }
 
-  private async annotationsHaveColour(page: PdfDict): Promise<boolean> {
-    const doc = this.doc;
-    // Pages of link-heavy documents carry hundreds of annotations, nearly all of which do
-    // not print: values that parse at once are not awaited, and annotation dictionaries
-    // (used by this page only) are not kept in the object cache.
-    let annots = doc.resolve(page.get('Annots'));
-    if (annots instanceof Promise) annots = await annots;
+  /**
+   * Pages of link-heavy documents carry hundreds of annotations, nearly all of which do
+   * not print: values that parse at once are not awaited, and annotation dictionaries
+   * (used by this page only) are not kept in the object cache.
+   */
+  private annotationsHaveColour(page: PdfDict): boolean | Promise<boolean> {
+    const annots = this.doc.resolve(page.get('Annots'));
+    return annots instanceof Promise ? annots.then((a) => this.annotations(a, 0)) : this.annotations(annots, 0);
+  }
+
+  /** The annotations from the `i`th on (at most 5,000 in all). */
+  private annotations(annots: PdfObj | undefined, i: number): boolean | Promise<boolean> {
     if (!Array.isArray(annots)) return false;
     const count = Math.min(annots.length, 5000);
-    for (let i = 0; i < count; i++) {
-      const ref = annots[i];
-      if (ref instanceof PdfRef) {
-        // Most annotations (links) do not print: their /F says so without parsing them.
-        const f = doc.peekInteger(ref.num, 'F');
-        if (f !== undefined && ((f ?? 0) & 4) === 0) continue;
-        if (f !== undefined && (f! & 2) !== 0) continue;
+    for (; i < count; i++) {
+      const c = this.annotation(annots[i]);
+      if (c instanceof Promise) {
+        const next = i + 1;
+        return c.then((v) => v || this.annotations(annots, next));
       }
-      let a = doc.resolveOnce(ref);
-      if (a instanceof Promise) a = await a;
-      const d = dictOf(a);
-      if (!d) continue;
-      let f = doc.resolve(d.get('F'));
-      if (f instanceof Promise) f = await f;
-      const flags = numOf(f) ?? 0;
-      // Print flag (bit 3) set and Hidden (bit 2) clear, else the annotation does not print.
-      if ((flags & 4) === 0 || (flags & 2) !== 0) continue;
-      if (await this.ocHidden(d)) continue;
-      const ap = dictOf(await doc.resolve(d.get('AP')));
-      let n = await doc.resolve(ap?.get('N'));
-      if (n instanceof PdfDict) {
-        const state = nameOf(d.get('AS'));
-        n = state ? await doc.resolve(n.get(state)) : undefined;
-      }
-      if (!(n instanceof PdfStream)) continue;
-      if (await this.form(n, undefined, GState.initial(), 0)) return true;
+      if (c) return true;
     }
     return false;
+  }
+
+  private annotation(ref: PdfObj | undefined): boolean | Promise<boolean> {
+    const doc = this.doc;
+    if (ref instanceof PdfRef) {
+      // Most annotations (links) do not print: their /F says so without parsing them.
+      const f = doc.peekInteger(ref.num, 'F');
+      if (f !== undefined && ((f ?? 0) & 4) === 0) return false;
+      if (f !== undefined && (f! & 2) !== 0) return false;
+    }
+    const a = doc.resolveOnce(ref);
+    return a instanceof Promise ? a.then((x) => this.annotationDict(x)) : this.annotationDict(a);
+  }
+
+  private annotationDict(a: PdfObj | undefined): boolean | Promise<boolean> {
+    const d = dictOf(a);
+    if (!d) return false;
+    const f = this.doc.resolve(d.get('F'));
+    return f instanceof Promise ? f.then((x) => this.annotationFlags(d, x)) : this.annotationFlags(d, f);
+  }
+
+  private annotationFlags(d: PdfDict, f: PdfObj | undefined): boolean | Promise<boolean> {
+    const flags = numOf(f) ?? 0;
+    // Print flag (bit 3) set and Hidden (bit 2) clear, else the annotation does not print.
+    if ((flags & 4) === 0 || (flags & 2) !== 0) return false;
+    return this.printingAnnotation(d);
+  }
+
+  /** An annotation that prints: its normal appearance, unless on a layer that does not print. */
+  private async printingAnnotation(d: PdfDict): Promise<boolean> {
+    const doc = this.doc;
+    if (await this.ocHidden(d)) return false;
+    const ap = dictOf(await doc.resolve(d.get('AP')));
+    let n = await doc.resolve(ap?.get('N'));
+    if (n instanceof PdfDict) {
+      const state = nameOf(d.get('AS'));
+      n = state ? await doc.resolve(n.get(state)) : undefined;
+    }
+    if (!(n instanceof PdfStream)) return false;
+    return this.form(n, undefined, GState.initial(), 0);
   }
 
   /** Run a form XObject (or appearance stream / tiling pattern cell). */
@@ -189,7 +283,7 @@ export class ColourAnalyser {
    * operators that need nothing from the document run in `step` (frame.ts); this loop
    * completes the others.
    */
-  private async run(data: Uint8Array, base: number, res: PdfDict | undefined, start: GState, depth: number, feed?: Frame['feed']): Promise<boolean> {
+  private run(data: Uint8Array, base: number, res: PdfDict | undefined, start: GState, depth: number, feed?: Frame['feed']): boolean | Promise<boolean> {
     const sc = (this.scanners[depth] ??= new ContentScanner(data, base)).use(data, base);
     // Type 3 verdicts by font name: shared by the pages that share a resource dictionary
     // (page level only, where the depth limit cannot differ), else per content stream.
@@ -207,13 +301,27 @@ export class ColourAnalyser {
     // interpreter reads the page's first KB itself.
     if (depth === 0 && this.lastColour) f.fastAt = AFTER_COLOUR;
     else if (fastForward(f, known)) return false;
+    return this.loop(f, known, res, depth);
+  }
+
+  /** step() and the operators it hands back, without a promise until one must be awaited. */
+  private loop(f: Frame, known: Known, res: PdfDict | undefined, depth: number): boolean | Promise<boolean> {
+    const sc = f.sc;
     for (;;) {
       const code = step(f, known);
       if (code === END) return false;
       if (code === COLOUR) return true;
-      if (await this.slow(code, f, res, depth)) return true;
+      const c = this.slow(code, f, res, depth);
+      if (c instanceof Promise) return this.loopLater(c, f, known, res, depth);
+      if (c) return true;
       sc.reset();
     }
+  }
+
+  private async loopLater(c: Promise<boolean>, f: Frame, known: Known, res: PdfDict | undefined, depth: number): Promise<boolean> {
+    if (await c) return true;
+    f.sc.reset();
+    return this.loop(f, known, res, depth);
   }
 
   /** What `step` may know without waiting, for one resource dictionary. */

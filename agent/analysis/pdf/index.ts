@@ -106,7 +106,8 @@ async function walkPages(doc: PdfDocument, analyser: ColourAnalyser | undefined,
     try {
       const pc = pageContents(doc, page.dict);
       const contents = pc instanceof Promise ? await pc : pc;
-      colour = await analyser.pageHasColour(page.dict, page.resources, contents);
+      const c = analyser.pageHasColour(page.dict, page.resources, contents);
+      colour = c instanceof Promise ? await c : c;
       if (analyser.damaged) {
         doc.warn(`page ${pages}: content could not be read to the end (${analyser.damaged})`);
         walk.damage = true;
