@@ -71,10 +71,23 @@ export class ColourAnalyser {
   pageHasColour(page: PdfDict, resources: PdfObj | undefined, contents: PdfStream[]): boolean | Promise<boolean> {
     this.damaged = undefined;
     const r = this.doc.resolve(resources);
-    const colour = r instanceof Promise ? r.then((x) => this.pageColour(page, dictOf(x), contents)) : this.pageColour(page, dictOf(r), contents);
-    if (colour instanceof Promise) return colour.then((c) => (this.lastColour = c));
+    const colour = r instanceof Promise ? this.pageColourLater(page, r, contents) : this.pageColour(page, dictOf(r), contents);
+    if (colour instanceof Promise) return this.remember(colour);
     this.lastColour = colour;
     return colour;
+  }
+
+  // The asynchronous continuations are methods of their own, not closures: a function
+  // whose variables a closure captures allocates their context on every call, also when
+  // the closure is never made (nearly every page here).
+  private async pageColourLater(page: PdfDict, r: Promise<PdfObj | undefined>, contents: PdfStream[]): Promise<boolean> {
+    return this.pageColour(page, dictOf(await r), contents);
+  }
+
+  private async remember(colour: Promise<boolean>): Promise<boolean> {
+    const c = await colour;
+    this.lastColour = c;
+    return c;
   }
 
   private pageColour(page: PdfDict, res: PdfDict | undefined, contents: PdfStream[]): boolean | Promise<boolean> {
@@ -82,14 +95,23 @@ export class ColourAnalyser {
       let c: boolean | Promise<boolean>;
       try {
         c = this.pageContent(contents, res);
-        if (c instanceof Promise) c = c.catch((e: unknown) => this.damage(e));
       } catch (e) {
         c = this.damage(e);
       }
-      if (c instanceof Promise) return c.then((v) => v || this.annotationsHaveColour(page));
+      if (c instanceof Promise) return this.pageColourAfter(c, page);
       if (c) return true;
     }
     return this.annotationsHaveColour(page);
+  }
+
+  private async pageColourAfter(content: Promise<boolean>, page: PdfDict): Promise<boolean> {
+    let c: boolean;
+    try {
+      c = await content;
+    } catch (e) {
+      c = this.damage(e);
+    }
+    return c || this.annotationsHaveColour(page);
   }
 
   /**
@@ -111,12 +133,20 @@ export class ColourAnalyser {
       this.pageInflater.begin(raw);
       try {
         const c = this.run(this.pageInflater.view(), s.start, res, GState.initial(), 0, { inflater: this.pageInflater, limit: this.doc.limits.maxBufferBytes - 1, offset: s.start });
-        return c instanceof Promise ? c.catch((e: unknown) => this.unfed(e, contents, res)) : c;
+        return c instanceof Promise ? this.fedLater(c, contents, res) : c;
       } catch (e) {
         return this.unfed(e, contents, res);
       }
     }
     return this.joined(contents, res, [], 0, 0);
+  }
+
+  private async fedLater(c: Promise<boolean>, contents: PdfStream[], res: PdfDict | undefined): Promise<boolean> {
+    try {
+      return await c;
+    } catch (e) {
+      return this.unfed(e, contents, res);
+    }
   }
 
   /** Damaged fed data: the page is read again the way that recovers what it can (joined()). */
@@ -134,7 +164,7 @@ export class ColourAnalyser {
     for (; i < contents.length; i++) {
       const s = contents[i]!;
       const pending = this.directEntries(s);
-      if (pending) return pending.then(() => this.joined(contents, res, parts, total, i));
+      if (pending) return this.joinedAfter(pending, contents, res, parts, total, i);
       const now = this.doc.streamDataNow(s);
       if (now instanceof Promise) return this.joinedLater(now, contents, res, parts, total, i);
       total += this.part(s, now, parts, total);
@@ -158,10 +188,20 @@ export class ColourAnalyser {
       const v = d.get(k);
       if (!(v instanceof PdfRef)) continue;
       const r = doc.resolve(v);
-      if (r instanceof Promise) return r.then((x) => { d.set(k, x ?? null); return this.directEntries(s); });
+      if (r instanceof Promise) return this.directEntriesLater(r, s, k);
       d.set(k, r ?? null);
     }
     return undefined;
+  }
+
+  private async directEntriesLater(r: Promise<PdfObj | undefined>, s: PdfStream, k: string): Promise<void> {
+    s.dict.set(k, (await r) ?? null);
+    return this.directEntries(s);
+  }
+
+  private async joinedAfter(pending: Promise<void>, contents: PdfStream[], res: PdfDict | undefined, parts: Uint8Array[], total: number, i: number): Promise<boolean> {
+    await pending;
+    return this.joined(contents, res, parts, total, i);
   }
 
   private async joinedLater(d: Promise<Decoded>, contents: PdfStream[], res: PdfDict | undefined, parts: Uint8Array[], total: number, i: number): Promise<boolean> {
@@ -192,7 +232,11 @@ export class ColourAnalyser {
    */
   private annotationsHaveColour(page: PdfDict): boolean | Promise<boolean> {
     const annots = this.doc.resolve(page.get('Annots'));
-    return annots instanceof Promise ? annots.then((a) => this.annotations(a, 0)) : this.annotations(annots, 0);
+    return annots instanceof Promise ? this.annotationsLater(annots) : this.annotations(annots, 0);
+  }
+
+  private async annotationsLater(annots: Promise<PdfObj | undefined>): Promise<boolean> {
+    return this.annotations(await annots, 0);
   }
 
   /** The annotations from the `i`th on (at most 5,000 in all). */
@@ -201,13 +245,14 @@ export class ColourAnalyser {
     const count = Math.min(annots.length, 5000);
     for (; i < count; i++) {
       const c = this.annotation(annots[i]);
-      if (c instanceof Promise) {
-        const next = i + 1;
-        return c.then((v) => v || this.annotations(annots, next));
-      }
+      if (c instanceof Promise) return this.annotationsAfter(c, annots, i + 1);
       if (c) return true;
     }
     return false;
+  }
+
+  private async annotationsAfter(c: Promise<boolean>, annots: PdfObj[], next: number): Promise<boolean> {
+    return (await c) || this.annotations(annots, next);
   }
 
   private annotation(ref: PdfObj | undefined): boolean | Promise<boolean> {
@@ -219,14 +264,22 @@ export class ColourAnalyser {
       if (f !== undefined && (f! & 2) !== 0) return false;
     }
     const a = doc.resolveOnce(ref);
-    return a instanceof Promise ? a.then((x) => this.annotationDict(x)) : this.annotationDict(a);
+    return a instanceof Promise ? this.annotationLater(a) : this.annotationDict(a);
+  }
+
+  private async annotationLater(a: Promise<PdfObj | undefined>): Promise<boolean> {
+    return this.annotationDict(await a);
   }
 
   private annotationDict(a: PdfObj | undefined): boolean | Promise<boolean> {
     const d = dictOf(a);
     if (!d) return false;
     const f = this.doc.resolve(d.get('F'));
-    return f instanceof Promise ? f.then((x) => this.annotationFlags(d, x)) : this.annotationFlags(d, f);
+    return f instanceof Promise ? this.annotationFlagsLater(d, f) : this.annotationFlags(d, f);
+  }
+
+  private async annotationFlagsLater(d: PdfDict, f: Promise<PdfObj | undefined>): Promise<boolean> {
+    return this.annotationFlags(d, await f);
   }
 
   private annotationFlags(d: PdfDict, f: PdfObj | undefined): boolean | Promise<boolean> {
@@ -293,7 +346,7 @@ export class ColourAnalyser {
       if (!fonts) { fonts = new Map(); this.pageFonts.set(res, fonts); }
     }
     const f = new Frame(sc, base, start, depth, fonts, feed);
-    const known = this.known(res);
+    const known = this.known(res, depth);
     // Content that is gray from its start is done without entering `step` (what step's
     // first turn would do; step is then compiled for the content it really runs). But
     // after a colour page the next one is most often colour too (87 % of the benchmark
@@ -324,15 +377,29 @@ export class ColourAnalyser {
     return this.loop(f, known, res, depth);
   }
 
-  /** What `step` may know without waiting, for one resource dictionary. */
-  private known(res: PdfDict | undefined): Known {
-    const table = res ? this.spaces.get(res) : undefined;
+  /**
+   * What `step` may know without waiting, for one resource dictionary: one object per
+   * nesting depth, reused (at most one run per depth is active at a time, as with the
+   * scanners), its resources set for each run.
+   */
+  private known(res: PdfDict | undefined, depth: number): Known {
+    this.knownRes[depth] = res;
+    return this.knowns[depth] ??= this.makeKnown(depth);
+  }
+  private readonly knowns: Known[] = [];
+  private readonly knownRes: (PdfDict | undefined)[] = [];
+
+  private makeKnown(depth: number): Known {
     const doc = this.doc;
+    const at = this.knownRes;
     return {
-      space: (name) => (table ?? (res ? this.spaces.get(res) : undefined))?.get(name),
-      font: (name, depth) => this.fontNow(res, name, depth),
-      fontKnown: (fonts, name) => this.fontKnown(res, fonts, name),
-      fontsNeutral: (fonts) => this.fontsNeutral(res, fonts),
+      space: (name) => {
+        const res = at[depth];
+        return res ? this.spaces.get(res)?.get(name) : undefined;
+      },
+      font: (name, d) => this.fontNow(at[depth], name, d),
+      fontKnown: (fonts, name) => this.fontKnown(at[depth], fonts, name),
+      fontsNeutral: (fonts) => this.fontsNeutral(at[depth], fonts),
       layers: this.oc !== undefined,
       budget: (offset) => doc.budget(offset),
     };
@@ -383,9 +450,12 @@ export class ColourAnalyser {
     const table = this.fontTable(res);
     if (table === undefined) return false;
     if (table === null) return true;
-    if (table.map.size > 256) return false;
-    for (const name of table.map.keys()) if (this.fontKnown(res, fonts, name) !== false) return false;
-    return true;
+    if (table.size > 256) return false;
+    // (forEach: asking a small dictionary for its `map` would convert it, and an iterator
+    // allocates a result per key; fontKnown() has no effects, so none is skipped.)
+    let neutral = true;
+    table.forEach((_, name) => { if (neutral && this.fontKnown(res, fonts, name) !== false) neutral = false; });
+    return neutral;
   }
 
   /** The font table of these resources if known without loading (null: none), else undefined. */

@@ -59,13 +59,18 @@ async function analyzeDocument(source: Source, options: AnalyzeOptions): Promise
   }
   const media = objectArray<MediaUse>();
   if (pageMedia.length === pages) {
+    // Pages mostly share one size: a run of the same name is counted without a lookup.
     const byName = new Map<string, MediaUse>();
-    pageMedia.forEach((name, i) => {
-      let m = byName.get(name);
-      if (!m) { m = { name, pages: 0, colorPages: 0 }; byName.set(name, m); media.push(m); }
+    let m: MediaUse | undefined;
+    for (let i = 0; i < pageMedia.length; i++) {
+      const name = pageMedia[i]!;
+      if (m === undefined || m.name !== name) {
+        m = byName.get(name);
+        if (!m) { m = { name, pages: 0, colorPages: 0 }; byName.set(name, m); media.push(m); }
+      }
       m.pages++;
       if (flags[i]) m.colorPages++;
-    });
+    }
   }
   const result: AnalysisResult = {
     format: 'pdf',
