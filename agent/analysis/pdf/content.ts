@@ -37,6 +37,8 @@ export class ColourAnalyser {
   private readonly active = new Set<number>();
   /** One scanner per nesting depth, reused: at most one run per depth is active at a time. */
   private readonly scanners: ContentScanner[] = [];
+  /** One frame per nesting depth, reused likewise (Frame.begin). */
+  private readonly frames: Frame[] = [];
   /** Type 3 verdicts of page-level content, per resource dictionary and font name. */
   private readonly pageFonts = new WeakMap<PdfDict, Map<string, boolean>>();
   /** Font tables fontNow() has already resolved, per resource dictionary (null: none). */
@@ -345,7 +347,7 @@ export class ColourAnalyser {
       fonts = this.pageFonts.get(res);
       if (!fonts) { fonts = new Map(); this.pageFonts.set(res, fonts); }
     }
-    const f = new Frame(sc, base, start, depth, fonts, feed);
+    const f = this.frames[depth]?.begin(sc, base, start, depth, fonts, feed) ?? (this.frames[depth] = new Frame(sc, base, start, depth, fonts, feed));
     const known = this.known(res, depth);
     // Content that is gray from its start is done without entering `step` (what step's
     // first turn would do; step is then compiled for the content it really runs). But
@@ -451,10 +453,16 @@ export class ColourAnalyser {
     if (table === undefined) return false;
     if (table === null) return true;
     if (table.size > 256) return false;
-    // (forEach: asking a small dictionary for its `map` would convert it, and an iterator
-    // allocates a result per key; fontKnown() has no effects, so none is skipped.)
+    // fontKnown() for each entry, the table and the entry's value at hand (forEach: asking
+    // a small dictionary for its `map` would convert it, and an iterator allocates a result
+    // per key; nothing here has effects, so none is skipped).
     let neutral = true;
-    table.forEach((_, name) => { if (neutral && this.fontKnown(res, fonts, name) !== false) neutral = false; });
+    const cache = this.fontCache;
+    table.forEach((v, name) => {
+      if (!neutral) return;
+      const known = fonts?.get(name);
+      if ((known !== undefined ? known : v === undefined ? false : v instanceof PdfRef ? cache.get(v.num) : undefined) !== false) neutral = false;
+    });
     return neutral;
   }
 

@@ -79,21 +79,29 @@ const FEED_FIRST = 2 * 1024;
 /** Thrown when fed content turns out to be damaged: the page is then read the old way. */
 export const FEED_DAMAGED = new Error('fed content is damaged');
 
-/** The state of one content stream being interpreted. */
+/** Most graphics states a frame keeps for reuse (see save()). */
+const SPARE_MAX = 64;
+
+/**
+ * The state of one content stream being interpreted. The interpreter keeps one per nesting
+ * depth and begins it again for each stream (at most one run per depth is active).
+ */
 export class Frame {
-  readonly sc: ContentScanner;
-  readonly base: number;
+  sc: ContentScanner;
+  base: number;
   gs: GState;
   readonly saved: GState[] = objectArray();
+  /** Graphics states that Q dropped, reused by q (a copy per q was most of a page's garbage). */
+  private readonly spare: GState[] = objectArray();
   /** Marked content: one entry per open BDC/BMC, true when it opened a hidden layer. */
   readonly marked: boolean[] = objectArray();
   hidden = 0;
   count = 0;
   /** Type 3 verdicts by font name (shared by pages with one resource dictionary). */
   fonts: Map<string, boolean> | undefined;
-  readonly feed: Feed | undefined;
+  feed: Feed | undefined;
   /** Nesting depth of this content (0: a page). */
-  readonly depth: number;
+  depth: number;
   /** Position from which the gray fast-forward (forward.ts) may be tried (again). */
   fastAt = 0;
   /** Where the fast-forward found that the rest of the content paints no colour nor fails. */
@@ -111,6 +119,52 @@ export class Frame {
     this.fonts = fonts;
     this.feed = feed;
     sc.final = feed === undefined || feed.inflater.done;
+  }
+
+  /** The state of a new content stream, as a new Frame would have it; this frame. */
+  begin(sc: ContentScanner, base: number, start: GState, depth: number, fonts: Map<string, boolean> | undefined, feed: Feed | undefined): Frame {
+    this.sc = sc;
+    this.base = base;
+    this.depth = depth;
+    this.gs = start;
+    this.fonts = fonts;
+    this.feed = feed;
+    sc.final = feed === undefined || feed.inflater.done;
+    const saved = this.saved;
+    while (saved.length > 0) this.drop(saved.pop()!);
+    this.marked.length = 0;
+    this.hidden = 0;
+    this.count = 0;
+    this.fastAt = 0;
+    this.clearFrom = Infinity;
+    this.fontWait = false;
+    this.searched = undefined;
+    return this;
+  }
+
+  /** q: a copy of the current state onto the stack. */
+  save(): void {
+    const gs = this.gs;
+    const c = this.spare.pop();
+    if (c === undefined) { this.saved.push(gs.copy()); return; }
+    c.fillCS = gs.fillCS;
+    c.strokeCS = gs.strokeCS;
+    c.fill = gs.fill;
+    c.stroke = gs.stroke;
+    c.tr = gs.tr;
+    c.font = gs.font;
+    this.saved.push(c);
+  }
+
+  /** Q: the state saved last becomes current; the one it replaces is kept for reuse. */
+  restore(): void {
+    const old = this.gs;
+    this.gs = this.saved.pop()!;
+    this.drop(old);
+  }
+
+  private drop(gs: GState): void {
+    if (this.spare.length < SPARE_MAX) this.spare.push(gs);
   }
 
   /**
@@ -218,10 +272,10 @@ export function step(f: Frame, known: Known): number {
       case OP.Tf: gs.font = sc.name(); break;
       // --- graphics state stack ---
       case OP.q:
-        if (f.saved.length < 256) f.saved.push(gs.copy());
+        if (f.saved.length < 256) f.save();
         break;
       case OP.Q:
-        if (f.saved.length > 0) f.gs = f.saved.pop()!;
+        if (f.saved.length > 0) f.restore();
         break;
       // --- device colour ---
       case OP.g: gs.fillCS = GRAY; gs.fill = false; break;
@@ -333,7 +387,7 @@ warmUp();
 
 function warmUp(): void {
   const text = 'q 1 0 0 rg 0 0 1 1 re f S B b* n 0 g 0 G 0 0 0 RG 0.5 0.5 0.5 rg BT /F 9 Tf (x) Tj [(y)] TJ (z) \' ' +
-    '3 Tr 0 Tr ET Q 0 0 0 1 k 0 1 0 0 K /C cs 0.5 sc /C CS 1 SCN /P cs /P BDC /Q BMC EMC EMC /S sh /X Do BI /W 1 ID x EI Q';
+    '3 Tr 0 Tr ET Q q Q 0 0 0 1 k 0 1 0 0 K /C cs 0.5 sc /C CS 1 SCN /P cs /P BDC /Q BMC EMC EMC /S sh /X Do BI /W 1 ID x EI Q';
   const b = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i);
   const known: Known = {
@@ -344,8 +398,9 @@ function warmUp(): void {
     layers: false,
     budget: () => {},
   };
+  const f = new Frame(new ContentScanner(b, 0), 0, GState.initial(), 0, undefined, undefined);
   for (let round = 0; round < 2; round++) {
-    const f = new Frame(new ContentScanner(b, 0), 0, GState.initial(), 0, undefined, undefined);
+    f.begin(new ContentScanner(b, 0), 0, GState.initial(), 0, undefined, undefined);
     f.fastAt = Infinity;
     for (let code = step(f, known); code !== END; code = step(f, known)) f.sc.reset();
   }
