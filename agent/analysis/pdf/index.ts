@@ -1,14 +1,14 @@
 // The PDF parser: open the document (xref, recovery, encryption), walk the page tree, and
-// for each page decide colour from its content (content.ts). Pages are processed one at a
-// time; only the verdicts are kept. With a user password the streams cannot be read: the
-// pages are counted from the page tree (or the linearization dictionary) and colour is
-// reported unknown, never guessed.
+// for each page decide colour from its content (pagecolour.ts, content.ts). Pages are
+// processed one at a time; only the verdicts are kept. With a user password the streams
+// cannot be read: the pages are counted from the page tree (or the linearization
+// dictionary) and colour is reported unknown, never guessed.
 
 import { colourSummary, mediaName, type AnalysisResult, type MediaUse } from '../../../shared/analysis.ts';
 import { AnalysisError } from '../errors.ts';
 import type { Source } from '../source.ts';
 import type { AnalyzeOptions, Parser } from '../types.ts';
-import { ColourAnalyser } from './content.ts';
+import { ColourAnalyser } from './pagecolour.ts';
 import { PdfDocument } from './document.ts';
 import { OptionalContent } from './optional.ts';
 import { linearizedPageCount, pageContents, PageWalker } from './pages.ts';
