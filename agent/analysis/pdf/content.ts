@@ -111,9 +111,12 @@ export class ContentInterpreter {
     // first turn would do; step is then compiled for the content it really runs). But
     // after a colour page the next one is most often colour too (87 % of the benchmark
     // manuals' pages), its colour early: there the search would mostly be wasted, so the
-    // interpreter reads the page's first KB itself.
-    if (depth === 0 && this.lastColour) f.fastAt = AFTER_COLOUR;
-    else if (fastForward(f, known)) return false;
+    // interpreter reads the page's first KB itself. (fastAt is stored either way: V8
+    // compiles this function before the first colour page and threw that code away when
+    // the store, never run until then, came up.)
+    const afterColour = depth === 0 && this.lastColour;
+    f.fastAt = afterColour ? AFTER_COLOUR : 0;
+    if (!afterColour && fastForward(f, known)) return false;
     return this.loop(f, known, res, depth);
   }
 
