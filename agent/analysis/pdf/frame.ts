@@ -99,6 +99,8 @@ export class Frame {
   count = 0;
   /** Type 3 verdicts by font name (shared by pages with one resource dictionary). */
   fonts: Map<string, boolean> | undefined;
+  /** The font name a text show found plain last (its verdict in `fonts` never changes). */
+  plainFont: string | undefined = undefined;
   feed: Feed | undefined;
   /** Nesting depth of this content (0: a page). */
   depth: number;
@@ -128,6 +130,7 @@ export class Frame {
     this.depth = depth;
     this.gs = start;
     this.fonts = fonts;
+    this.plainFont = undefined;
     this.feed = feed;
     sc.final = feed === undefined || feed.inflater.done;
     const saved = this.saved;
@@ -260,11 +263,13 @@ export function step(f: Frame, known: Known): number {
           const fills = m === 0 || m === 2 || m === 4 || m === 6;
           const strokes = m === 1 || m === 2 || m === 5 || m === 6;
           if ((fills && gs.fill) || (strokes && gs.stroke)) return COLOUR;
-          if (gs.font !== undefined) {
-            // One lookup per font name and content stream: text shows are the hot path.
+          if (gs.font !== undefined && gs.font !== f.plainFont) {
+            // One lookup per font name and content stream: text shows are the hot path
+            // (and most show text in the font the show before them found plain).
             const t3 = f.fonts?.get(gs.font) ?? firstShow(f, known, gs.font);
             if (t3 === undefined) return code;
             if (t3) return COLOUR;
+            f.plainFont = gs.font;
           }
         }
         break;
