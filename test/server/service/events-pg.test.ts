@@ -4,7 +4,7 @@
 // its seq (standing in for any delay between INSERT and COMMIT); a second release for the
 // same agent meanwhile must not commit a higher seq first (server/service/holds.ts emit()).
 // SQLite has one writer at a time and is not tested here.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import pg from 'pg';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,19 @@ async function slowEventOf(db: InstanceType<typeof pg.Pool>, jobId: string, seco
 }
 
 /** Wait until an event INSERT is sleeping in that trigger (its seq is drawn). */
+/** A service on a fresh database, and a one-connection pool beside it for the test's own SQL. */
+async function serviceWithSidePool(t: Test) {
+  const url = await freshPgDatabase(t);
+  const dataDir = mkdtempSync(join(tmpdir(), 'printgate-events-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const s = await openService({ db: url, dataDir, background: false, eventRecheckMs: 100 });
+  t.teardown(() => s.close());
+  const db = new pg.Pool({ connectionString: url, max: 1 });
+  db.on('error', () => {}); // the database is dropped WITH (FORCE) at teardown
+  t.teardown(() => db.end());
+  return { s, db };
+}
+
 async function sleepingInsert(db: InstanceType<typeof pg.Pool>): Promise<void> {
   for (let i = 0; ; i++) {
     const r = await db.query("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE 'INSERT INTO job_events%'");
@@ -32,14 +45,7 @@ async function sleepingInsert(db: InstanceType<typeof pg.Pool>): Promise<void> {
 }
 
 t.test('an event committed late is still delivered', { skip: needs('postgresql', pgAvailable()) }, async (t) => {
-  const url = await freshPgDatabase(t);
-  const dataDir = mkdtempSync(join(tmpdir(), 'printgate-events-'));
-  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  const s = await openService({ db: url, dataDir, background: false, eventRecheckMs: 100 });
-  t.teardown(() => s.close());
-  const db = new pg.Pool({ connectionString: url, max: 1 });
-  db.on('error', () => {}); // the database is dropped WITH (FORCE) at teardown
-  t.teardown(() => db.end());
+  const { s, db } = await serviceWithSidePool(t);
 
   const ps = await agent(s, 'ps1');
   await s.createUser({ name: 'ann', balanceMinor: 1000 }, 'admin');
@@ -76,14 +82,7 @@ t.test('an event committed late is still delivered', { skip: needs('postgresql',
 });
 
 t.test('event-emitting transactions of different agents do not wait for each other', { skip: needs('postgresql', pgAvailable()) }, async (t) => {
-  const url = await freshPgDatabase(t);
-  const dataDir = mkdtempSync(join(tmpdir(), 'printgate-events-'));
-  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  const s = await openService({ db: url, dataDir, background: false, eventRecheckMs: 100 });
-  t.teardown(() => s.close());
-  const db = new pg.Pool({ connectionString: url, max: 1 });
-  db.on('error', () => {});
-  t.teardown(() => db.end());
+  const { s, db } = await serviceWithSidePool(t);
 
   const ps1 = await agent(s, 'ps1');
   const ps2 = await agent(s, 'ps2');
