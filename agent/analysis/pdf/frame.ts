@@ -87,9 +87,9 @@ const SPARE_MAX = 64;
  * depth and begins it again for each stream (at most one run per depth is active).
  */
 export class Frame {
-  sc: ContentScanner;
-  base: number;
-  gs: GState;
+  sc!: ContentScanner;
+  base!: number;
+  gs!: GState;
   readonly saved: GState[] = objectArray();
   /** Graphics states that Q dropped, reused by q (a copy per q was most of a page's garbage). */
   private readonly spare: GState[] = objectArray();
@@ -98,12 +98,12 @@ export class Frame {
   hidden = 0;
   count = 0;
   /** Type 3 verdicts by font name (shared by pages with one resource dictionary). */
-  fonts: Map<string, boolean> | undefined;
+  fonts!: Map<string, boolean> | undefined;
   /** The font name a text show found plain last (its verdict in `fonts` never changes). */
   plainFont: string | undefined = undefined;
-  feed: Feed | undefined;
+  feed!: Feed | undefined;
   /** Nesting depth of this content (0: a page). */
-  depth: number;
+  depth!: number;
   /** Position from which the gray fast-forward (forward.ts) may be tried (again). */
   fastAt = 0;
   /** Where the fast-forward found that the rest of the content paints no colour nor fails. */
@@ -114,16 +114,10 @@ export class Frame {
   searched: Searched | undefined = undefined;
 
   constructor(sc: ContentScanner, base: number, start: GState, depth: number, fonts: Map<string, boolean> | undefined, feed: Feed | undefined) {
-    this.sc = sc;
-    this.base = base;
-    this.depth = depth;
-    this.gs = start;
-    this.fonts = fonts;
-    this.feed = feed;
-    sc.final = feed === undefined || feed.inflater.done;
+    this.begin(sc, base, start, depth, fonts, feed);
   }
 
-  /** The state of a new content stream, as a new Frame would have it; this frame. */
+  /** Start on a new content stream (a reused frame is as a new one would be); this frame. */
   begin(sc: ContentScanner, base: number, start: GState, depth: number, fonts: Map<string, boolean> | undefined, feed: Feed | undefined): Frame {
     this.sc = sc;
     this.base = base;
