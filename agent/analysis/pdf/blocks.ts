@@ -3,23 +3,51 @@
 // at most). Large reads (stream data) bypass the cache. When the source can read without
 // a promise (a local file: Source.readIntoSync), every read here is synchronous, which
 // spares the PDF parser a promise and an event-loop turn per object it reads.
+//
+// An evicted block's buffer is filled again with the next block read (a 560 MB file is
+// 2,100 blocks: new buffers each time left hundreds of MB to the garbage collector, which
+// frees them only after tens of MB have piled up, and that pile was most of the peak
+// memory). So a view that read() returns into a block is valid only for a while: until
+// MAX_BLOCKS other blocks have been read. Parsing an object from such a view is safe
+// (objects hold copies: strings, numbers, names); stream data kept longer (content being
+// inflated, an unfiltered stream) is copied by its reader first (`shares`).
 
 import type { Source } from '../source.ts';
 
 const BLOCK = 256 * 1024;
 const MAX_BLOCKS = 16;
 const DIRECT = 1024 * 1024;
+/** Evicted buffers kept for reuse (blocks are read one at a time: one is enough, two spare). */
+const SPARE_MAX = 2;
+
+/**
+ * Test switch, read when a reader is made: evicted blocks are overwritten with junk and
+ * never reused, blocks are `blockSize` bytes and only `maxBlocks` are cached, so any view
+ * kept past its block's eviction reads junk (tests run every fixture so, and require the
+ * same results as without).
+ */
+export const blockCheck = { poison: false, maxBlocks: MAX_BLOCKS, blockSize: BLOCK };
 
 export class BlockReader {
   readonly source: Source;
   readonly size: number;
   private readonly blocks = new Map<number, Uint8Array>();
+  /** Buffers of evicted blocks, to be filled again. */
+  private readonly spare: Uint8Array[] = [];
+  /** The buffers blocks are read into (see `shares`). */
+  private readonly pooled = new Set<ArrayBufferLike>();
+  private readonly blockSize: number;
+  private readonly maxBlocks: number;
+  private readonly poison: boolean;
   private readonly readSync: ((offset: number, target: Uint8Array) => number) | undefined;
 
   constructor(source: Source) {
     this.source = source;
     this.size = source.size;
     this.readSync = source.readIntoSync?.bind(source);
+    this.poison = blockCheck.poison;
+    this.blockSize = this.poison ? blockCheck.blockSize : BLOCK;
+    this.maxBlocks = this.poison ? blockCheck.maxBlocks : MAX_BLOCKS;
   }
 
   /** Whether reads come back without a promise. */
@@ -46,23 +74,52 @@ export class BlockReader {
 
   private keep(i: number, b: Uint8Array): Uint8Array {
     this.blocks.set(i, b);
-    if (this.blocks.size > MAX_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!);
+    if (this.blocks.size > this.maxBlocks) {
+      const oldest = this.blocks.keys().next().value!;
+      this.evicted(this.blocks.get(oldest)!);
+      this.blocks.delete(oldest);
+    }
     this.lastIndex = i;
     this.lastBlock = b;
     return b;
   }
 
+  private evicted(b: Uint8Array): void {
+    if (!this.pooled.has(b.buffer)) return; // a block the source made (asynchronous reads)
+    if (!this.poison && this.spare.length < SPARE_MAX) {
+      this.spare.push(new Uint8Array(b.buffer));
+      return;
+    }
+    // Not reused: views into it stay as they are (unless poisoned).
+    if (this.poison) new Uint8Array(b.buffer).fill(0xff);
+    this.pooled.delete(b.buffer);
+  }
+
   private blockSync(i: number): Uint8Array {
     const hit = this.cached(i);
     if (hit) return hit;
-    const start = i * BLOCK;
-    const b = new Uint8Array(Math.min(BLOCK, this.size - start));
-    const got = this.readSync!(start, b);
-    return this.keep(i, got === b.length ? b : b.subarray(0, got));
+    const start = i * this.blockSize;
+    // Uninitialised memory for a new buffer: the read fills what is used of it.
+    let b = this.spare.pop();
+    if (b === undefined) {
+      b = new Uint8Array(Buffer.allocUnsafeSlow(this.blockSize).buffer, 0, this.blockSize);
+      this.pooled.add(b.buffer);
+    }
+    const want = Math.min(this.blockSize, this.size - start);
+    const got = this.readSync!(start, want === this.blockSize ? b : b.subarray(0, want));
+    return this.keep(i, got === this.blockSize ? b : b.subarray(0, got));
+  }
+
+  /**
+   * Whether `view` lies in a block buffer, whose bytes change once the block is evicted:
+   * a reader that keeps it past its next reads must copy it.
+   */
+  shares(view: Uint8Array): boolean {
+    return this.pooled.has(view.buffer);
   }
 
   private async block(i: number): Promise<Uint8Array> {
-    return this.cached(i) ?? this.keep(i, await this.source.read(i * BLOCK, BLOCK));
+    return this.cached(i) ?? this.keep(i, await this.source.read(i * this.blockSize, this.blockSize));
   }
 
   /**
@@ -72,11 +129,11 @@ export class BlockReader {
   read(offset: number, length: number): Uint8Array | Promise<Uint8Array> {
     const start = Math.max(0, Math.min(offset, this.size));
     const end = Math.min(this.size, start + Math.max(0, length));
-    const first = Math.floor(start / BLOCK);
-    const last = Math.floor(Math.max(start, end - 1) / BLOCK);
+    const first = Math.floor(start / this.blockSize);
+    const last = Math.floor(Math.max(start, end - 1) / this.blockSize);
     if (end - start < DIRECT && first === last) {
       const b = this.readSync ? this.blockSync(first) : this.blocks.get(first);
-      if (b) return b.subarray(start - first * BLOCK, end - first * BLOCK);
+      if (b) return b.subarray(start - first * this.blockSize, end - first * this.blockSize);
     }
     if (this.readSync) {
       const out = new Uint8Array(end - start);
@@ -91,7 +148,7 @@ export class BlockReader {
   }
 
   private copyBlock(b: Uint8Array, i: number, start: number, end: number, out: Uint8Array): void {
-    const bs = i * BLOCK;
+    const bs = i * this.blockSize;
     const s = Math.max(start, bs);
     const e = Math.min(end, bs + b.length);
     if (e > s) out.set(b.subarray(s - bs, e - bs), s - start);
@@ -99,11 +156,11 @@ export class BlockReader {
 
   private async readAsync(start: number, end: number): Promise<Uint8Array> {
     if (end - start >= DIRECT) return this.source.read(start, end - start);
-    const first = Math.floor(start / BLOCK);
-    const last = Math.floor(Math.max(start, end - 1) / BLOCK);
+    const first = Math.floor(start / this.blockSize);
+    const last = Math.floor(Math.max(start, end - 1) / this.blockSize);
     if (first === last) {
       const b = await this.block(first);
-      return b.subarray(start - first * BLOCK, end - first * BLOCK);
+      return b.subarray(start - first * this.blockSize, end - first * this.blockSize);
     }
     const out = new Uint8Array(end - start);
     for (let i = first; i <= last; i++) this.copyBlock(await this.block(i), i, start, end, out);

@@ -39,6 +39,8 @@ export class Inflater {
   private input: Uint8Array = new Uint8Array(0);
   private inOff = 0;
   private inLen = 0;
+  /** Where begin() copies input it was asked to copy. */
+  private inCopy: Uint8Array = NONE;
   /** Bytes of output produced so far for the current stream (in `out`). */
   length = 0;
   /** The stream's end was reached (or its input ran out). */
@@ -74,11 +76,20 @@ export class Inflater {
     this.state = st;
   }
 
-  /** Start inflating `input` (a zlib stream). */
-  begin(input: Uint8Array): void {
+  /**
+   * Start inflating `input` (a zlib stream). `copy`: its bytes may change before the stream
+   * has been inflated (a view into a block of the PDF reader), so they are copied first,
+   * into a buffer kept for the next stream.
+   */
+  begin(input: Uint8Array, copy = false): void {
     if (!this.available) throw new Error('native inflate handle unavailable');
     this.handle!.reset();
     if (this.out.length > KEEP) this.out = new Uint8Array(64 * 1024);
+    if (copy) {
+      if (this.inCopy.length < input.length || this.inCopy.length > KEEP) this.inCopy = new Uint8Array(Math.max(input.length, 16 * 1024));
+      this.inCopy.set(input);
+      input = this.inCopy.subarray(0, input.length);
+    }
     this.input = input;
     this.inOff = 0;
     this.inLen = input.length;

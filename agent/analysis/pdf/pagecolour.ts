@@ -92,7 +92,7 @@ export class ColourAnalyser extends ContentInterpreter {
     const raw = contents.length === 1 ? this.doc.plainFlateNow(contents[0]!) : undefined;
     if (raw !== undefined && this.pageInflater.available) {
       const s = contents[0]!;
-      this.pageInflater.begin(raw);
+      this.pageInflater.begin(raw, this.doc.reader.shares(raw));
       try {
         const c = this.run(this.pageInflater.view(), s.start, res, GState.initial(), 0, { inflater: this.pageInflater, limit: this.doc.limits.maxBufferBytes - 1, offset: s.start });
         return c instanceof Promise ? this.fedLater(c, contents, res) : c;

@@ -52,8 +52,19 @@ export async function makeStream(doc: PdfDocument, dict: PdfDict, start: number,
 
 /** Raw stream bytes, decrypted, then run through the non-image filters. */
 export async function streamData(doc: PdfDocument, s: PdfStream, limit = doc.limits.maxBufferBytes): Promise<Decoded> {
-  const raw = await rawStream(doc, s);
-  return decodeFilters(raw, s.dict, limit, s.start);
+  const raw = await storedBytes(doc, s);
+  return owned(doc, decodeFilters(raw, s.dict, limit, s.start));
+}
+
+/**
+ * Decoded data that is still the stored bytes (no filter, or only an image codec's) may
+ * be a view into one of the reader's blocks, whose bytes change once the block is evicted
+ * (blocks.ts): callers keep stream data for a while (content, object streams), so it is
+ * copied then.
+ */
+function owned(doc: PdfDocument, d: Decoded): Decoded {
+  if (doc.reader.shares(d.data)) d.data = d.data.slice();
+  return d;
 }
 
 /**
@@ -75,13 +86,14 @@ export function decodedNow(doc: PdfDocument, s: PdfStream): Decoded | undefined 
   const raw = doc.reader.read(s.start, s.length);
   if (raw instanceof Promise) return undefined;
   doc.budget(s.start);
-  return decodeFilters(raw, d, doc.limits.maxBufferBytes, s.start);
+  return owned(doc, decodeFilters(raw, d, doc.limits.maxBufferBytes, s.start));
 }
 
 /**
  * The stored bytes of a stream whose only filter is /FlateDecode without parameters,
  * when they can be had at once (the conditions of streamDataNow); else undefined. For
- * content inflated as it is read.
+ * content inflated as it is read. They may be a view into a block of the reader, valid
+ * only until it reads other blocks (blocks.ts, `shares`).
  */
 export function plainFlateNow(doc: PdfDocument, s: PdfStream): Uint8Array | undefined {
   const d = s.dict;
@@ -96,8 +108,14 @@ export function plainFlateNow(doc: PdfDocument, s: PdfStream): Uint8Array | unde
   return raw;
 }
 
-/** The stream's bytes as stored (decrypted), with its filter entries resolved. */
+/** The stream's bytes as stored (decrypted), with its filter entries resolved: its own copy. */
 export async function rawStream(doc: PdfDocument, s: PdfStream): Promise<Uint8Array> {
+  const raw = await storedBytes(doc, s);
+  return doc.reader.shares(raw) ? raw.slice() : raw;
+}
+
+/** rawStream's bytes, which may be a view into a block of the reader (blocks.ts). */
+async function storedBytes(doc: PdfDocument, s: PdfStream): Promise<Uint8Array> {
   doc.budget(s.start);
   if (s.length > doc.limits.maxBufferBytes) {
     throw new AnalysisError('ANALYSIS_LIMIT', 'stream larger than the buffer limit', s.start);

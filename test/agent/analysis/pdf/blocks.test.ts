@@ -1,10 +1,18 @@
 // The block cache: the same bytes from a synchronous source (no promises) as from an
-// asynchronous one, across block boundaries, large direct reads and the end of the file.
+// asynchronous one, across block boundaries, large direct reads and the end of the file;
+// evicted blocks' buffers reused, and no reader of the PDF parser holding a view into a
+// block past its eviction.
 import t from 'tap';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlockReader } from '../../../../agent/analysis/pdf/blocks.ts';
+import { BlockReader, blockCheck } from '../../../../agent/analysis/pdf/blocks.ts';
+import { pdfParser } from '../../../../agent/analysis/pdf/index.ts';
+import { PdfDocument } from '../../../../agent/analysis/pdf/document.ts';
+import { PdfStream } from '../../../../agent/analysis/pdf/objects.ts';
+import { PdfWriter } from '../../../../fixtures/pdf/writer.ts';
+import { AnalysisError } from '../../../../agent/analysis/errors.ts';
+import { DEFAULT_LIMITS } from '../../../../agent/analysis/types.ts';
 import { BufferSource, FileSource, SliceSource, type Source } from '../../../../agent/analysis/source.ts';
 
 const bytes = Buffer.alloc(3 * 1024 * 1024 + 123);
@@ -53,4 +61,70 @@ t.test('reads that alternate between blocks, past the cache size, keep returning
     }
   }
   t.equal(bad, 0);
+});
+
+t.test('evicted blocks are reused, and shares() names the views whose bytes then change', async (t) => {
+  const big = Buffer.alloc(20 * 262_144);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 13 + (i >> 9) + (i >> 18) * 37) & 0xff;
+  const r = new BlockReader(new BufferSource(big));
+  const first = r.read(10, 100) as Uint8Array;
+  t.ok(r.shares(first), 'a read inside one block is a view into it');
+  const spanning = r.read(262_100, 100) as Uint8Array;
+  t.notOk(r.shares(spanning), 'a read across two blocks is its own copy');
+  const kept = Buffer.from(first);
+  for (let i = 1; i < 20; i++) r.read(i * 262_144, 10);
+  t.notSame(Buffer.from(first), kept, 'the first block was evicted and its buffer filled again');
+  t.same(Buffer.from(r.read(10, 100) as Uint8Array), kept, 'reading it again gives the right bytes');
+});
+
+t.test('no PDF reader keeps a view into a block past its eviction', async (t) => {
+  // Every fixture is analysed as usual and then with evicted blocks poisoned (overwritten
+  // with junk, never reused), tiny blocks and one cached at a time: a stale view reads
+  // junk, which changes the result.
+  const dir = join(import.meta.dirname, '..', '..', '..', '..', 'fixtures', 'pdf');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.pdf')).sort();
+  const run = async (bytes: Uint8Array): Promise<string> => {
+    try {
+      return JSON.stringify(await pdfParser.analyze(new BufferSource(bytes), { limits: DEFAULT_LIMITS }));
+    } catch (e) {
+      if (e instanceof AnalysisError) return `${e.code} ${e.message} @${e.offset}`;
+      throw e;
+    }
+  };
+  t.teardown(() => { blockCheck.poison = false; });
+  let evicting = 0;
+  for (const f of files) {
+    const bytes = readFileSync(join(dir, f));
+    blockCheck.poison = false;
+    const want = await run(bytes);
+    for (const blockSize of [256, 1024, 8192]) {
+      blockCheck.poison = true;
+      blockCheck.blockSize = blockSize;
+      blockCheck.maxBlocks = 1;
+      if (bytes.length > blockSize) evicting++;
+      const got = await run(bytes);
+      blockCheck.poison = false;
+      if (got !== want) t.fail(`${f} with ${blockSize}-byte blocks: ${got.slice(0, 300)} instead of ${want.slice(0, 300)}`);
+    }
+  }
+  t.ok(evicting > 50, `blocks were evicted in ${evicting} runs`);
+});
+
+t.test('stream data handed out for keeping is never a view into a block', async (t) => {
+  const w = new PdfWriter();
+  const plain = w.stream('', 'q 0 0 0 rg 0 0 10 10 re f Q', false);
+  const packed = w.stream('', 'q 0 0 0 rg 0 0 10 10 re f Q', true);
+  const image = w.stream(' /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode', Buffer.from([0xff, 0xd8, 0xff, 0xd9]), false);
+  w.page({ content: '0 g 0 0 10 10 re f' });
+  const doc = await PdfDocument.open(new BufferSource(w.build()), { limits: DEFAULT_LIMITS, deadline: Date.now() + 60_000 });
+  for (const [name, num] of [['unfiltered', plain], ['Flate', packed], ['DCT image', image]] as const) {
+    const s = await doc.getObject(num);
+    if (!(s instanceof PdfStream)) { t.fail(`${name}: not a stream`); continue; }
+    const stored = doc.reader.read(s.start, s.length) as Uint8Array;
+    t.ok(doc.reader.shares(stored), `${name}: its stored bytes lie in a block`);
+    const now = doc.streamDataNow(s);
+    t.notOk(doc.reader.shares((now instanceof Promise ? await now : now).data), `${name}: streamDataNow`);
+    t.notOk(doc.reader.shares((await doc.streamData(s)).data), `${name}: streamData`);
+    t.notOk(doc.reader.shares(await doc.rawStream(s)), `${name}: rawStream`);
+  }
 });
