@@ -149,7 +149,7 @@ export class Lexer {
     while (p < len) {
       const c = b[p]!;
       if (NAME_CLASS[c] !== 0) break;
-      h = Math.imul(h ^ c, 0x01000193);
+      h = ((h << 5) | (h >>> 27)) ^ c; // rotate and xor: Maglev makes Math.imul a call
       p++;
     }
     let escaped = false;
