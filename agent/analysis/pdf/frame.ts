@@ -246,12 +246,13 @@ export function step(f: Frame, known: Known): number {
     if (sc.pos === before) throw stalled(f);
     if ((++f.count & 0x3fff) === 0) known.budget(f.base + sc.pos);
     const gs = f.gs;
+    // The cases are tested one by one in this order (V8 makes no jump table of sparse
+    // codes), so the commonest operators come first: of the benchmark manuals' 1.08 M
+    // operators, TJ is 27 %, Td 25 %, Tf 19 %, g and G 9 % each, rg and RG 3 % each, and
+    // the frequent ones that change nothing here (Td, cm, BT, ET, ...) have a case of their
+    // own instead of reaching `default` after every other test.
     switch (code) {
-      // --- painting (one test for them all: see above) ---
-      case OP.f: case OP.F: case OP.fs: case OP.S: case OP.s: case OP.B: case OP.Bs: case OP.b: case OP.bs:
-        if (f.hidden === 0 && (code === OP.S || code === OP.s ? gs.stroke : gs.fill || (gs.stroke && strokesToo(code)))) return COLOUR;
-        break;
-      case OP.Tj: case OP.TJ: case OP.quote: case OP.dquote: {
+      case OP.TJ: case OP.Tj: case OP.quote: case OP.dquote: {
         const m = gs.tr;
         if (m !== 3 && m !== 7 && f.hidden === 0) {
           const fills = m === 0 || m === 2 || m === 4 || m === 6;
@@ -268,7 +269,19 @@ export function step(f: Frame, known: Known): number {
         }
         break;
       }
+      case OP.Td: break;
       case OP.Tf: gs.font = sc.name(); break;
+      // --- device colour ---
+      case OP.g: gs.fillCS = GRAY; gs.fill = false; break;
+      case OP.G: gs.strokeCS = GRAY; gs.stroke = false; break;
+      case OP.rg: gs.fillCS = RGB; gs.fill = rgbIsColour(operands(sc, 3)); break;
+      case OP.RG: gs.strokeCS = RGB; gs.stroke = rgbIsColour(operands(sc, 3)); break;
+      case OP.cm: case OP.BT: case OP.ET: case OP.m: case OP.l: case OP.c: case OP.re: case OP.Tm: case OP.TD: case OP.w: case OP.J: case OP.d:
+        break;
+      // --- painting (one test for them all: see above) ---
+      case OP.f: case OP.F: case OP.fs: case OP.S: case OP.s: case OP.B: case OP.Bs: case OP.b: case OP.bs:
+        if (f.hidden === 0 && (code === OP.S || code === OP.s ? gs.stroke : gs.fill || (gs.stroke && strokesToo(code)))) return COLOUR;
+        break;
       // --- graphics state stack ---
       case OP.q:
         if (f.saved.length < 256) f.save();
@@ -276,11 +289,6 @@ export function step(f: Frame, known: Known): number {
       case OP.Q:
         if (f.saved.length > 0) f.restore();
         break;
-      // --- device colour ---
-      case OP.g: gs.fillCS = GRAY; gs.fill = false; break;
-      case OP.G: gs.strokeCS = GRAY; gs.stroke = false; break;
-      case OP.rg: gs.fillCS = RGB; gs.fill = rgbIsColour(operands(sc, 3)); break;
-      case OP.RG: gs.strokeCS = RGB; gs.stroke = rgbIsColour(operands(sc, 3)); break;
       // --- the rest that matters ---
       case OP.k: case OP.K: case OP.Tr: case OP.cs: case OP.CS: case OP.sc: case OP.scn: case OP.SC: case OP.SCN:
       case OP.BDC: case OP.BMC: case OP.EMC: case OP.sh: case OP.Do: case OP.BI: {
@@ -376,6 +384,7 @@ export const OP = {
   g: op('g'), G: op('G'), rg: op('rg'), RG: op('RG'), k: op('k'), K: op('K'), cs: op('cs'), CS: op('CS'),
   sc: op('sc'), scn: op('scn'), SC: op('SC'), SCN: op('SCN'), sh: op('sh'), Do: op('Do'), BI: op('BI'), BDC: op('BDC'), BMC: op('BMC'), EMC: op('EMC'),
   Tf: op('Tf'), d0: op('d0'), d1: op('d1'),
+  Td: op('Td'), TD: op('TD'), Tm: op('Tm'), cm: op('cm'), BT: op('BT'), ET: op('ET'), m: op('m'), l: op('l'), c: op('c'), re: op('re'), w: op('w'), J: op('J'), d: op('d'),
 } as const;
 
 // V8 compiles step() on the first pages and throws the code away each time a path not yet
@@ -386,6 +395,7 @@ warmUp();
 
 function warmUp(): void {
   const text = 'q 1 0 0 rg 0 0 1 1 re f S B b* n 0 g 0 G 0 0 0 RG 0.5 0.5 0.5 rg BT /F 9 Tf (x) Tj [(y)] TJ (z) \' ' +
+    '1 Td 1 1 TD 1 0 0 1 0 0 Tm 1 0 0 1 0 0 cm 0 0 m 1 1 l 1 1 1 1 1 1 c 1 w 0 J [] 0 d 0 i ' +
     '3 Tr 0 Tr ET Q q Q 0 0 0 1 k 0 1 0 0 K /C cs 0.5 sc /C CS 1 SCN /P cs /P BDC /Q BMC EMC EMC /S sh /X Do BI /W 1 ID x EI Q';
   const b = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i);

@@ -137,6 +137,41 @@ export class ContentScanner {
     }
   }
 
+  /**
+   * Go over whole tokens from `from` (a token boundary) as next() would read them, to at
+   * least `to`, collecting nothing: the position reached, or -1 where next() would throw
+   * that operands are nested too deeply (its only error). For the gray fast-forward
+   * (forward.ts), which must know that reading there would not fail. Every byte outside
+   * strings, arrays, hex strings, dictionaries and comments is whitespace, a delimiter
+   * that next() passes over alone ('/' of a name, strays) or part of a run of regular
+   * bytes that next() reads whole (a number, a name, a keyword): byte by byte here.
+   */
+  walk(from: number, to: number): number {
+    const b = this.buf;
+    const n = b.length;
+    let p = from;
+    try {
+      while (p < to && p < n) {
+        const c = b[p]!;
+        if (CLASS[c] !== 2) { p++; continue; }
+        switch (c) {
+          case 0x5b: p = this.skipNested(p, 0x5b, 0x5d); break;
+          case 0x28: p = this.skipString(p); break;
+          case 0x25: while (p < n && b[p] !== 10 && b[p] !== 13) p++; break;
+          case 0x3c:
+            if (b[p + 1] === 0x3c) p = this.skipDict(p);
+            else { while (p < n && b[p] !== 0x3e) p++; p++; }
+            break;
+          default: p++; break;
+        }
+      }
+    } catch (e) {
+      if (e instanceof AnalysisError) return -1;
+      throw e;
+    }
+    return p;
+  }
+
   reset(): void {
     this.count = 0;
     this.nameStart = -1;
@@ -253,5 +288,10 @@ function warmUp(): void {
     sc.use(b, 0);
     sc.final = round % 2 === 0;
     while (sc.next() !== 0) { sc.name(); sc.firstNameIs('N'); sc.reset(); }
+    sc.walk(0, b.length);
   }
+  // walk() runs on the pages whose content holds hundreds of '[': the deep case once too.
+  const deep = new Uint8Array(300).fill(0x5b);
+  sc.use(deep, 0);
+  for (let round = 0; round < 3; round++) sc.walk(0, deep.length);
 }

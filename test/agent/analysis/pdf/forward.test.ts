@@ -227,6 +227,12 @@ t.test('nesting: the scanner still reports arrays nested too deeply', async (t) 
     ['257 deep at the end', `${flat(600)}${'['.repeat(257)}${']'.repeat(257)} pop\n`],
     ['256 deep at the end', `${flat(600)}${'['.repeat(256)}${']'.repeat(256)} pop\n`],
     ['257 deep dictionaries at the end', `${flat(600)}${'<<'.repeat(257)}${'>>'.repeat(257)} pop\n`],
+    // What a walk over the tokens must not take for the start of a string or an array.
+    ['a comment holding ( before deep arrays', `${flat(300)}% (\n${deep}) pop\n`],
+    ['a hex string holding ( before deep arrays', `${flat(300)}<28 (> ${deep}) pop\n`],
+    ['a string holding [ and an escaped )', `${flat(300)}(\\) [[[) ${deep}`],
+    ['a dictionary holding a string with >>', `${flat(300)}<< /A (>>) >> ${deep}`],
+    ['a name glued to deep arrays', `${flat(300)}/N${deep}`],
   ] as const) {
     const o = await both(t, what, [{ content }]);
     t.same(o.colour, [], what);
@@ -235,6 +241,25 @@ t.test('nesting: the scanner still reports arrays nested too deeply', async (t) 
   t.equal(o.recovered, true, 'deep nesting marks the page recovered');
   t.match(o.warnings.join(' '), /nested too deeply/, 'and warns');
   t.same((await both(t, 'colour after many flat arrays', [{ content: `${flat(600)}1 0 0 rg${BOX}` }])).colour, [1]);
+});
+
+t.test('differential: content with hundreds of [ and <, where the nesting is walked, not read', async (t) => {
+  // Brackets inside strings, comments, hex strings and dictionaries, escaped parentheses,
+  // strays, and arrays nested about as deep as the scanner allows, cut and joined anyhow.
+  let seed = Number(process.env.PDF_FORWARD_SEED ?? 11);
+  const rand = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+  const nest = (d: number, inner = '') => `${'['.repeat(d)}${inner}${']'.repeat(d)} `;
+  const parts = [
+    () => `BT [(a)${rand(9)}(b[)] TJ ET\n`, () => '[(x\\) [) 1] TJ ', () => '(a [ ( [ ) ] b) Tj ', () => '% [ [ [ ( \n',
+    () => '<5b5b> Tj ', () => '<< /A [[1] [2]] /B (]) >> pop ', () => '] ', () => ') ', () => '> ', () => '[ ',
+    () => nest(250 + rand(12)), () => nest(255 + rand(3), '(])'), () => nest(257, '%'), () => '<<'.repeat(255 + rand(4)) + '>>'.repeat(258) + ' ',
+    () => nest(3, '(\\[) <5d>'), () => gray(rand(300)), () => '0 0 1 1 re f ', () => ' 1 0 0 rg 0 g ', () => '( \n',
+  ];
+  for (let i = 0; i < 60; i++) {
+    let content = '';
+    for (let j = 0; j < 200 + rand(400); j++) content += parts[rand(parts.length)]!();
+    await both(t, `nesting case ${i}`, [{ content }]);
+  }
 });
 
 t.test('differential: random content gives the same result with and without the fast-forward', async (t) => {
