@@ -33,8 +33,8 @@ async function analyzeDocument(source: Source, options: AnalyzeOptions): Promise
   try {
     return await analyzeOpen(doc);
   } finally {
-    // Nothing of the document is read after this: its block buffers go to the next one.
-    doc.reader.release();
+    // Nothing of the document is read after this: its buffers go to the next one.
+    doc.release();
   }
 }
 
