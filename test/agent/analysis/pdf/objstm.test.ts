@@ -40,6 +40,15 @@ t.test('a repeated number: the last one counts', async (t) => {
   t.equal(s.numberAt(0), 5);
 });
 
+t.test('a header longer than /First says (the arrays grow past their first size)', async (t) => {
+  const s = stm('1 0 2 5 3 9 4 12 ', 4, 2);
+  t.equal(s.count, 4);
+  t.same([s.offsetOf(1, 0), s.offsetOf(2, 1), s.offsetOf(3, 2), s.offsetOf(4, 3)], [2, 7, 11, 14]);
+  const mixed = stm('1 0 2 5 3 +9 ', 3, 2);
+  t.equal(mixed.count, 3, 'then the general reader');
+  t.equal(mixed.offsetOf(3, 2), 11);
+});
+
 t.test('a hostile /N cannot size the arrays', async (t) => {
   const s = stm('1 0 ', 1_000_000, 4);
   t.equal(s.count, 1);
