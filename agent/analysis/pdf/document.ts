@@ -13,7 +13,7 @@ import type { Decoded } from './filters.ts';
 import { decryptStrings, parseWindow, type Parsed } from './indirect.ts';
 import { indexOf } from './bytes.ts';
 import { isWhite, Lexer, Underflow } from './lexer.ts';
-import { ObjStm } from './objstm.ts';
+import { inflateObjStm, ObjStm } from './objstm.ts';
 import { decodedNow, makeStream, plainFlateNow, rawChunks, rawStream, streamData, streamDataNow } from './streams.ts';
 import { arrayOf, dictOf, numOf, PdfDict, PdfOp, PdfRef, PdfStream, PdfString, type PdfObj } from './objects.ts';
 import { dictInteger, objectHeader } from './skim.ts';
@@ -321,6 +321,10 @@ export class PdfDocument {
     try {
       const s = this.getObjectNow(stmNum, true);
       if (!(s instanceof PdfStream)) return undefined;
+      // Plain Flate (nearly all) into a pooled buffer (objstm.ts), else the general way.
+      const raw = plainFlateNow(this, s);
+      const pooled = raw === undefined ? undefined : inflateObjStm(raw, this.limits.maxBufferBytes);
+      if (pooled !== undefined) return this.keepObjStm(stmNum, s, pooled, true);
       const d = decodedNow(this, s);
       return d === undefined ? undefined : this.keepObjStm(stmNum, s, d.data);
     } catch (e) {
@@ -333,20 +337,33 @@ export class PdfDocument {
   private decodingNow = false;
 
   /** Parse the header of object stream `stmNum` (decoded `data`) and keep it among the decoded ones. */
-  private keepObjStm(stmNum: number, s: PdfStream, data: Uint8Array): ObjStm {
+  private keepObjStm(stmNum: number, s: PdfStream, data: Uint8Array, pooled = false): ObjStm {
     const first = numOf(s.dict.get('First')) ?? 0;
     const n = Math.min(numOf(s.dict.get('N')) ?? 0, 1_000_000);
-    const stm = ObjStm.parse(data, first, n, this.lx);
+    const stm = ObjStm.parse(data, first, n, this.lx, pooled);
     // Objects of one page are spread over several object streams: keep a few dozen
     // decoded (bounded by bytes) so the page walk does not inflate them again and again.
     this.objStmBytes += data.length;
     while (this.objStms.size > 0 && (this.objStms.size >= OBJSTM_MAX || this.objStmBytes > OBJSTM_BYTES)) {
       const oldest = this.objStms.keys().next().value!;
-      this.objStmBytes -= this.objStms.get(oldest)!.data.length;
+      const gone = this.objStms.get(oldest)!;
+      this.objStmBytes -= gone.data.length;
       this.objStms.delete(oldest);
+      gone.recycle();
     }
     this.objStms.set(stmNum, stm);
     return stm;
+  }
+
+  /**
+   * The document is done (nothing of it is read after this): the reader's block buffers
+   * and the decoded object streams' buffers go to the next document.
+   */
+  release(): void {
+    this.reader.release();
+    for (const stm of this.objStms.values()) stm.recycle();
+    this.objStms.clear();
+    this.objStmBytes = 0;
   }
 
   /** Parse object `num` from a decoded object stream; undefined when it is not there. */

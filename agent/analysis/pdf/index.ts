@@ -30,6 +30,15 @@ async function analyze(source: Source, options: AnalyzeOptions): Promise<Analysi
 async function analyzeDocument(source: Source, options: AnalyzeOptions): Promise<AnalysisResult> {
   const deadline = Date.now() + options.limits.maxMillis;
   const doc = await PdfDocument.open(source, { limits: options.limits, signal: options.signal, deadline });
+  try {
+    return await analyzeOpen(doc);
+  } finally {
+    // Nothing of the document is read after this: its buffers go to the next one.
+    doc.release();
+  }
+}
+
+async function analyzeOpen(doc: PdfDocument): Promise<AnalysisResult> {
   const canColour = !doc.encrypted || doc.decryptor !== undefined;
   const analyser = canColour ? new ColourAnalyser(doc, await OptionalContent.load(doc)) : undefined;
   const flags = objectArray<boolean>();

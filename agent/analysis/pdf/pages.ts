@@ -123,6 +123,10 @@ export class PageWalker {
     const mb = doc.resolve(d.get('MediaBox') ?? inh.mediaBox), cb = doc.resolve(d.get('CropBox') ?? inh.cropBox);
     const uu = doc.resolve(d.get('UserUnit')), ro = doc.resolve(d.get('Rotate') ?? inh.rotate);
     if (mb instanceof Promise || cb instanceof Promise || uu instanceof Promise || ro instanceof Promise) {
+      // Awaited in order, so when one fails the later ones are never awaited: marked
+      // handled here, or their failure (the same limit, an abort) would be an unhandled
+      // rejection, which ends the process.
+      for (const v of [mb, cb, uu, ro]) if (v instanceof Promise) v.catch(ignore);
       return (async () => {
         const vals = [await mb, await cb, await uu, await ro];
         return pageInfo(number, d, resources, vals[0], vals[1], vals[2], vals[3]);
@@ -131,6 +135,8 @@ export class PageWalker {
     return pageInfo(number, d, resources, mb, cb, uu, ro);
   }
 }
+
+function ignore(): void {}
 
 /**
  * An empty array that holds objects from the start: an empty literal holds small

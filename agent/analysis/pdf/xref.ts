@@ -102,20 +102,7 @@ function tableIn(doc: PdfDocument, lx: Lexer): PdfDict {
     lx.skipSpace();
     const count = lx.readNumber();
     if (count === undefined || count < 0) throw new AnalysisError('ANALYSIS_MALFORMED', 'bad xref subsection header', lx.offset);
-    for (let k = 0; k < count; k++) {
-      if ((k & 0x3fff) === 0x3fff) doc.budget(lx.offset);
-      if (readEntry(lx, found, startNum + k)) continue;
-      // Not in the usual form: the general lexer decides (and names the error).
-      lx.skipSpace();
-      const off = lx.readNumber();
-      lx.skipSpace();
-      const gen = lx.readNumber();
-      const kw = lx.next(false);
-      if (off === undefined || gen === undefined || !(kw instanceof PdfOp) || (kw.op !== 'n' && kw.op !== 'f')) {
-        throw new AnalysisError('ANALYSIS_MALFORMED', 'bad xref entry', lx.offset);
-      }
-      found.push(startNum + k, kw.op === 'n' ? 1 : 0, off, gen);
-    }
+    subsection(doc, lx, found, startNum, count);
   }
   const kw = lx.next(false);
   if (!(kw instanceof PdfOp) || kw.op !== 'trailer') throw new AnalysisError('ANALYSIS_MALFORMED', 'no trailer after xref table', lx.offset);
@@ -129,6 +116,28 @@ function tableIn(doc: PdfDocument, lx: Lexer): PdfDict {
     if (!doc.entries.has(n)) doc.entries.put(n, d[i + 1] as 0 | 1, d[i + 2]!, d[i + 3]!);
   }
   return trailer;
+}
+
+/**
+ * The `count` entries of a subsection from `startNum`. A function of its own: V8 compiled
+ * the entry loop on-stack inside tableIn's subsection loop, and the compiled code was
+ * thrown away when the inner loop ended ("exit from OSR'd inner loop").
+ */
+function subsection(doc: PdfDocument, lx: Lexer, found: TableEntries, startNum: number, count: number): void {
+  for (let k = 0; k < count; k++) {
+    if ((k & 0x3fff) === 0x3fff) doc.budget(lx.offset);
+    if (readEntry(lx, found, startNum + k)) continue;
+    // Not in the usual form: the general lexer decides (and names the error).
+    lx.skipSpace();
+    const off = lx.readNumber();
+    lx.skipSpace();
+    const gen = lx.readNumber();
+    const kw = lx.next(false);
+    if (off === undefined || gen === undefined || !(kw instanceof PdfOp) || (kw.op !== 'n' && kw.op !== 'f')) {
+      throw new AnalysisError('ANALYSIS_MALFORMED', 'bad xref entry', lx.offset);
+    }
+    found.push(startNum + k, kw.op === 'n' ? 1 : 0, off, gen);
+  }
 }
 
 /** Growable flat list of (number, type, offset, generation). */

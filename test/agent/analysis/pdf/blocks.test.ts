@@ -1,6 +1,6 @@
 // The block cache: the same bytes from a synchronous source (no promises) as from an
 // asynchronous one, across block boundaries, large direct reads and the end of the file;
-// evicted blocks' buffers reused, and no reader of the PDF parser holding a view into a
+// evicted blocks' buffers reused (also by the next document's reader), and no reader of the PDF parser holding a view into a
 // block past its eviction.
 import t from 'tap';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -75,6 +75,19 @@ t.test('evicted blocks are reused, and shares() names the views whose bytes then
   for (let i = 1; i < 20; i++) r.read(i * 262_144, 10);
   t.notSame(Buffer.from(first), kept, 'the first block was evicted and its buffer filled again');
   t.same(Buffer.from(r.read(10, 100) as Uint8Array), kept, 'reading it again gives the right bytes');
+});
+
+t.test('a released reader hands its block buffers to the next reader', async (t) => {
+  const one = Buffer.alloc(300_000, 0x41);
+  const two = Buffer.alloc(300_000, 0x42);
+  const a = new BlockReader(new BufferSource(one));
+  const view = a.read(10, 100) as Uint8Array;
+  t.same(Buffer.from(view), Buffer.alloc(100, 0x41));
+  a.release();
+  const b = new BlockReader(new BufferSource(two));
+  t.same(Buffer.from(b.read(10, 100) as Uint8Array), Buffer.alloc(100, 0x42), 'the next reader reads its own bytes');
+  t.same(Buffer.from(view), Buffer.alloc(100, 0x42), 'into the buffer the released reader read into');
+  t.same(Buffer.from(a.read(20, 10) as Uint8Array), Buffer.alloc(10, 0x41), 'a released reader still reads right');
 });
 
 t.test('no PDF reader keeps a view into a block past its eviction', async (t) => {

@@ -79,6 +79,22 @@ t.test('limits: pages and time', async (t) => {
   await t.rejects(pdfParser.analyze(new BufferSource(b), { limits: DEFAULT_LIMITS, signal: ctl.signal }), { code: 'ANALYSIS_ABORTED' });
 });
 
+t.test('page boxes over the buffer limit: the first failure is the error, no unhandled rejection', async (t) => {
+  // /CropBox and /Rotate are objects too large to read within the limit: the page fails on
+  // the first; the second fails too, after it, and must not end the process.
+  const unhandled: unknown[] = [];
+  const seen = (e: unknown) => { unhandled.push(e); };
+  process.on('unhandledRejection', seen);
+  t.teardown(() => { process.off('unhandledRejection', seen); });
+  const w = new PdfWriter();
+  const big = () => w.add(`[0 0 612 792${' 0'.repeat(3000)}]`);
+  const a = big(), b = big();
+  w.page({ content: '0 g 0 0 10 10 re f', extra: `/CropBox ${a} 0 R /Rotate ${b} 0 R` });
+  await t.rejects(analyze(w.build(), { ...DEFAULT_LIMITS, maxBufferBytes: 4096 }), { code: 'ANALYSIS_LIMIT' });
+  await new Promise((r) => setTimeout(r, 20));
+  t.same(unhandled, []);
+});
+
 t.test('sniff', async (t) => {
   const none = new Uint8Array(0);
   t.equal(pdfParser.sniff(Buffer.from('%PDF-1.4\n'), none), 100);
