@@ -13,6 +13,7 @@
 // inflated, an unfiltered stream) is copied by its reader first (`shares`).
 
 import type { Source } from '../source.ts';
+import { idleDrop } from './idle.ts';
 
 const BLOCK = 256 * 1024;
 const MAX_BLOCKS = 16;
@@ -29,6 +30,7 @@ const SPARE_MAX = 2;
  */
 const FREE: ArrayBuffer[] = [];
 const FREE_MAX = MAX_BLOCKS + SPARE_MAX;
+const freeLater = idleDrop(() => { FREE.length = 0; });
 
 /**
  * Test switch, read when a reader is made: evicted blocks are overwritten with junk and
@@ -134,6 +136,7 @@ export class BlockReader {
     this.pooled.clear();
     this.blocks.clear();
     this.spare.length = 0;
+    if (FREE.length > 0) freeLater();
     this.lastIndex = -1;
     this.lastBlock = undefined;
   }

@@ -7,6 +7,7 @@
 // xref's index when it is right.
 
 import { blockCheck } from './blocks.ts';
+import { idleDrop } from './idle.ts';
 import { Inflater } from './inflate.ts';
 import type { Lexer } from './lexer.ts';
 
@@ -83,6 +84,7 @@ export class ObjStm {
     if (!Number.isInteger(c) || c < MIN_CLASS || c > MAX_CLASS || freeBytes + buf.length > FREE_BYTES) return;
     (FREE[c] ??= []).push(buf);
     freeBytes += buf.length;
+    freeLater();
   }
 
   /** The object number the header gives at `index`; undefined past the header. */
@@ -191,6 +193,7 @@ const MAX_CLASS = 22;
 const FREE: Uint8Array[][] = [];
 let freeBytes = 0;
 const FREE_BYTES = 8 * 1024 * 1024;
+const freeLater = idleDrop(() => { FREE.length = 0; freeBytes = 0; });
 const inflater = new Inflater();
 
 /**
