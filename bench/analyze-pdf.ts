@@ -59,9 +59,12 @@ function manuals(): string[] {
  */
 const RUSAGE = [
   'import resource, subprocess, sys',
+  // What this process's children used before: python3 may be a shim (pyenv) whose
+  // processes ran before it exec'd python, and exec keeps their usage.
+  'b = resource.getrusage(resource.RUSAGE_CHILDREN)',
   'r = subprocess.run(sys.argv[1:])',
   'u = resource.getrusage(resource.RUSAGE_CHILDREN)',
-  'sys.stderr.write("%.6f %.6f %d\\n" % (u.ru_utime, u.ru_stime, u.ru_maxrss))',
+  'sys.stderr.write("%.6f %.6f %d\\n" % (u.ru_utime - b.ru_utime, u.ru_stime - b.ru_stime, u.ru_maxrss))',
   'sys.exit(r.returncode)',
 ].join('\n');
 const PRECISE = spawnSync('python3', ['-c', 'import resource'], { stdio: 'ignore' }).status === 0;
