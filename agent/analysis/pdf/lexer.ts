@@ -7,7 +7,8 @@
 
 import { AnalysisError } from '../errors.ts';
 import { hex, latin1 } from './bytes.ts';
-import { FLAT_KEYS_MAX, PdfDict, PdfName, PdfOp, PdfRef, PdfString, type PdfObj } from './objects.ts';
+import { FLAT_KEYS_MAX, PdfDict, PdfName, PdfOp, PdfRef, type PdfString, type PdfObj } from './objects.ts';
+import { decoded, readHex, readLiteral } from './strings.ts';
 
 // The byte helpers used to live here; other modules still import them from the lexer.
 export { hex, indexOf, lastIndexOf, latin1 } from './bytes.ts';
@@ -48,8 +49,7 @@ function sameBytes(s: string, b: Uint8Array, at: number): boolean {
   return true;
 }
 
-/** A string placeholder used when the caller asked not to materialise string contents. */
-export const SKIPPED_STRING = new PdfString(new Uint8Array(0));
+export { SKIPPED_STRING } from './strings.ts';
 
 const MAX_DEPTH = 64;
 
@@ -182,62 +182,17 @@ export class Lexer {
   }
 
   private literalString(): PdfString {
-    const b = this.buf;
-    let p = this.pos + 1;
-    let depth = 1;
-    const skip = this.skipStrings;
-    const out: number[] = [];
-    while (p < b.length) {
-      const c = b[p++]!;
-      if (c === 0x5c /* \ */) {
-        if (p >= b.length) break;
-        const e = b[p++]!;
-        if (skip) continue;
-        switch (e) {
-          case 0x6e: out.push(10); break;
-          case 0x72: out.push(13); break;
-          case 0x74: out.push(9); break;
-          case 0x62: out.push(8); break;
-          case 0x66: out.push(12); break;
-          case 0x0d: if (b[p] === 0x0a) p++; break;
-          case 0x0a: break;
-          default:
-            if (e >= 0x30 && e <= 0x37) {
-              let v = e - 0x30;
-              for (let k = 0; k < 2 && p < b.length && b[p]! >= 0x30 && b[p]! <= 0x37; k++) v = v * 8 + (b[p++]! - 0x30);
-              out.push(v & 0xff);
-            } else out.push(e);
-        }
-        continue;
-      }
-      if (c === 0x28) depth++;
-      else if (c === 0x29 && --depth === 0) {
-        this.pos = p;
-        return skip ? SKIPPED_STRING : new PdfString(Uint8Array.from(out));
-      }
-      if (!skip) out.push(c);
-    }
-    return this.underflow('a string');
+    const end = readLiteral(this.buf, this.pos, this.skipStrings);
+    if (end < 0) return this.underflow('a string');
+    this.pos = end;
+    return decoded.value;
   }
 
   private hexString(): PdfString {
-    const b = this.buf;
-    let p = this.pos + 1;
-    const out: number[] = [];
-    let hi = -1;
-    while (p < b.length) {
-      const c = b[p++]!;
-      if (c === 0x3e) {
-        if (hi >= 0) out.push(hi << 4);
-        this.pos = p;
-        return this.skipStrings ? SKIPPED_STRING : new PdfString(Uint8Array.from(out));
-      }
-      const h = hex(c);
-      if (h < 0) continue; // whitespace and junk are ignored
-      if (hi < 0) hi = h;
-      else { out.push((hi << 4) | h); hi = -1; }
-    }
-    return this.underflow('a hex string');
+    const end = readHex(this.buf, this.pos, this.skipStrings);
+    if (end < 0) return this.underflow('a hex string');
+    this.pos = end;
+    return decoded.value;
   }
 
   /**
