@@ -136,9 +136,9 @@ export class BlockReader {
     this.pooled.clear();
     this.blocks.clear();
     this.spare.length = 0;
-    if (FREE.length > 0) freeLater();
     this.lastIndex = -1;
     this.lastBlock = undefined;
+    if (FREE.length > 0) freeLater();
   }
 
   /**

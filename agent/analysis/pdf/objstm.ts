@@ -22,7 +22,7 @@ export class ObjStm {
    * counts); otherwise lookups go by the xref's index, or search `nums`.
    */
   private readonly byNum: Map<number, number> | undefined;
-  /** `data` came from objStmBuffer (and goes back to it through recycle). */
+  /** `data` came from inflateObjStm's pool (and goes back to it through recycle). */
   readonly pooled: boolean;
 
   private constructor(data: Uint8Array, count: number, nums: number[], offs: number[], byNum: Map<number, number> | undefined, pooled: boolean) {
