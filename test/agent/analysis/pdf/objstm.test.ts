@@ -69,6 +69,57 @@ t.test('repeats are found among large numbers and across many streams', async (t
   t.equal(zero.offsetOf(0, 0), 17, '-0 and 0 are one number');
 });
 
+t.test('random headers: the inline reader and the lexer together read what the lexer alone reads', async (t) => {
+  // The reference: pairs of numbers as Lexer.readNumber reads them after skipSpace, up to
+  // the first token that is not a number (what the header reader did before the inline one).
+  const reference = (text: string, first: number, n: number) => {
+    const lx = new Lexer(Buffer.from(text, 'latin1'), 0, true);
+    const num = () => {
+      if (!lx.skipSpace()) return undefined;
+      const c = lx.buf[lx.pos]!;
+      return c === 0x2b || c === 0x2d || c === 0x2e || (c >= 0x30 && c <= 0x39) ? lx.readNumber() : undefined;
+    };
+    const pairs: Array<[number, number]> = [];
+    while (pairs.length < n) {
+      const on = num();
+      if (on === undefined) break;
+      const oo = num();
+      if (oo === undefined) break;
+      pairs.push([on, first + oo]);
+    }
+    return pairs;
+  };
+  let seed = 99;
+  const rand = (k: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % k; };
+  // Mostly the plain form, sometimes something else anywhere in it.
+  const junk = ['\t', '\f', '\0', '%x\n', '+', '-', '.', '/N', 'x', '<<', '1.5', '0000000000000001', '123456789012345', '99999999999999', ''];
+  let bad = 0;
+  for (let i = 0; i < 3000 && bad < 5; i++) {
+    let text = ' '.repeat(rand(3));
+    const pairs = rand(12);
+    for (let k = 0; k < pairs; k++) {
+      text += String(rand(5) === 0 ? rand(100000) : rand(300)) + [' ', '\n', '\r\n', '  '][rand(4)]!;
+      text += String(rand(4000)) + [' ', '\n', '\r', ' \n'][rand(4)]!;
+      if (rand(8) === 0) text += junk[rand(junk.length)]!;
+    }
+    if (rand(4) === 0) text = text.slice(0, rand(text.length + 1)); // cut anywhere, even inside a number
+    const n = rand(5) === 0 ? rand(4) : pairs + rand(3);
+    const first = text.length + rand(3);
+    const s = ObjStm.parse(Buffer.from(text.padEnd(first, ' '), 'latin1'), first, n, new Lexer(new Uint8Array(0)));
+    const want = reference(text.padEnd(first, ' '), first, n);
+    const got: Array<[number, number]> = [];
+    for (let k = 0; k < s.count; k++) got.push([s.numberAt(k)!, s.offsetOf(s.numberAt(k)!, k)!]);
+    // offsetOf answers for the last of repeated numbers, as the reference's Map would.
+    const last = new Map(want.map(([a, b]) => [a, b]));
+    const wantAnswers = want.map(([a]) => [a, last.get(a)!]);
+    if (JSON.stringify(got) !== JSON.stringify(wantAnswers)) {
+      bad++;
+      t.fail(`${JSON.stringify(text)} n=${n}: ${JSON.stringify(got)} vs ${JSON.stringify(wantAnswers)}`);
+    }
+  }
+  t.equal(bad, 0, '3,000 random headers');
+});
+
 t.test('object streams are inflated into pooled buffers, which recycle() hands to the next', async (t) => {
   const text = '1 0 2 6 << >> [1 2 3]'.padEnd(20_000, ' ');
   const lx = new Lexer(new Uint8Array(0));
