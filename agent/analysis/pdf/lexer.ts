@@ -7,6 +7,7 @@
 
 import { AnalysisError } from '../errors.ts';
 import { hex, latin1 } from './bytes.ts';
+import { KEYWORDS, OP_CLOSE_ARRAY, OP_CLOSE_BRACE, OP_CLOSE_DICT, OP_OPEN_BRACE, OP_STRAY } from './keywords.ts';
 import { FLAT_KEYS_MAX, PdfDict, PdfName, PdfOp, PdfRef, type PdfString, type PdfObj } from './objects.ts';
 import { decoded, readHex, readLiteral } from './strings.ts';
 
@@ -324,6 +325,13 @@ export class Lexer {
     }
     if (p >= len || p - s > 15 || CLASS[b[p]!] === 0) return undefined; // "1.5", "12abc", the end
     if (!refs) { this.pos = p; return n; }
+    // "n 0 R", nearly every reference, without the loops below (their entries and exits
+    // cost V8's mid tier more than the bytes); the same answer as they give.
+    if (p + 4 < len && b[p] === 0x20 && b[p + 1] === 0x30 && b[p + 2] === 0x20 && b[p + 3] === 0x52) {
+      if (CLASS[b[p + 4]!] === 0) { this.pos = p; return n; } // "Rx" is no reference
+      this.pos = p + 4;
+      return new PdfRef(n, 0);
+    }
     // Is "n g R" ahead?
     let q = p;
     while (q < len && (b[q] === 0x20 || b[q] === 0x0a || b[q] === 0x0d)) q++;
@@ -411,22 +419,32 @@ export class Lexer {
       // and this spared about 200,000 of them over the 17 bench manuals.
       p = this.pos;
       while (p < b.length && CLASS[b[p]!] === 1) p++;
+      let v: PdfObj | undefined;
       if (p < b.length) {
         const c = b[p]!;
-        if (c === 0x2f) { this.pos = p; big = put(start, big, key, this.name()); continue; }
-        if (c >= 0x30 && c <= 0x39) {
-          this.pos = p;
-          const n = this.plainNumberOrRef(refs);
-          if (n !== undefined) { big = put(start, big, key, n); continue; }
+        if (c === 0x2f) { this.pos = p; v = this.name(); }
+        else if (c >= 0x30 && c <= 0x39) { this.pos = p; v = this.plainNumberOrRef(refs); }
+      }
+      if (v === undefined) {
+        const w = this.next(refs, depth + 1);
+        if (w === undefined) return this.underflow('a dictionary');
+        if (w instanceof PdfOp) {
+          if (w.op === '>>') { big = put(start, big, key, null); return finish(start, big); }
+          continue;
         }
+        v = w;
       }
-      const v = this.next(refs, depth + 1);
-      if (v === undefined) return this.underflow('a dictionary');
-      if (v instanceof PdfOp) {
-        if (v.op === '>>') { big = put(start, big, key, null); return finish(start, big); }
-        continue;
+      // put() inline for the usual case: a new key in a small dictionary (calls cost the
+      // mid tier more than this loop).
+      let i = start;
+      if (big === undefined) while (i < top && STACK[i] !== key) i += 2;
+      if (big === undefined && i === top && top - start < 2 * FLAT_KEYS_MAX && top + 1 < STACK.length) {
+        STACK[top] = key;
+        STACK[top + 1] = v;
+        top += 2;
+      } else {
+        big = put(start, big, key, v);
       }
-      big = put(start, big, key, v);
     }
   }
 }
@@ -475,20 +493,3 @@ function finish(start: number, big: Map<string, PdfObj> | undefined): PdfDict {
 function release(): void {
   if (STACK.length > STACK_KEEP) STACK.length = 0;
 }
-
-/** Keywords answered without allocating: the values, and the operators of object syntax. */
-const KEYWORDS: Array<{ text: string; value: PdfObj | PdfOp }> = [
-  { text: 'obj', value: new PdfOp('obj') },
-  { text: 'endobj', value: new PdfOp('endobj') },
-  { text: 'null', value: null },
-  { text: 'true', value: true },
-  { text: 'false', value: false },
-  { text: 'stream', value: new PdfOp('stream') },
-  { text: 'endstream', value: new PdfOp('endstream') },
-];
-
-const OP_CLOSE_ARRAY = new PdfOp(']');
-const OP_CLOSE_DICT = new PdfOp('>>');
-const OP_OPEN_BRACE = new PdfOp('{');
-const OP_CLOSE_BRACE = new PdfOp('}');
-const OP_STRAY = new PdfOp('');
