@@ -109,12 +109,30 @@ export class ContentScanner {
     const b = this.buf;
     const n = b.length;
     let p = this.pos;
+    // Each byte is loaded once (`c`, `d`: -1 past the end): Maglev checks every load of a
+    // typed array (detached buffer, bounds) at some ten instructions, and keeps no loaded
+    // byte for the next test of the same one.
     for (;;) {
-      while (p < n && CLASS[b[p]!] === 1) p++;
+      let c = -1;
+      while (p < n) { c = b[p]!; if (CLASS[c] !== 1) break; p++; }
       if (p >= n) { this.pos = p; return 0; }
-      const c = b[p]!;
       if ((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x2b) {
-        p = this.number(p);
+        // A number, read here rather than in a method of its own (a call per number cost
+        // about as much as reading it). Junk glued to a number ("1.2.3", "5abc"): the whole
+        // word is skipped. (forward.ts reads numbers back with the same arithmetic.)
+        let d = c;
+        let neg = false;
+        while (d === 0x2d || d === 0x2b) { if (d === 0x2d) neg = !neg; d = ++p < n ? b[p]! : -1; }
+        let v = 0;
+        let digits = 0;
+        while (d >= 0x30 && d <= 0x39) { v = v * 10 + (d - 0x30); digits++; d = ++p < n ? b[p]! : -1; }
+        if (d === 0x2e) {
+          d = ++p < n ? b[p]! : -1;
+          let scale = 0.1;
+          while (d >= 0x30 && d <= 0x39) { v += (d - 0x30) * scale; scale *= 0.1; digits++; d = ++p < n ? b[p]! : -1; }
+        }
+        while (d >= 0 && CLASS[d] === 0) d = ++p < n ? b[p]! : -1;
+        if (digits > 0 && this.count < MAX_NUMS) this.nums[this.count++] = neg ? -v : v;
         continue;
       }
       switch (c) {
@@ -137,12 +155,13 @@ export class ContentScanner {
         case 0x5d: case 0x3e: case 0x29: case 0x7b: case 0x7d: p++; continue; // strays
         default: break;
       }
-      // A keyword.
+      // A keyword (c is a regular byte: every delimiter has its case above).
       let e = p;
       let code = 0;
-      while (e < n && CLASS[b[e]!] === 0) {
-        if (e - p < 3) code |= b[e]! << (8 * (e - p));
-        e++;
+      for (let d = c; CLASS[d] === 0;) {
+        if (e - p < 3) code |= d << (8 * (e - p));
+        if (++e >= n) break;
+        d = b[e]!;
       }
       if (e >= n && !this.final) { this.pos = e; return 0; }
       this.opStart = p;
@@ -225,26 +244,6 @@ export class ContentScanner {
     if (this.firstNameStart < 0 || this.firstNameEnd - this.firstNameStart !== s.length) return false;
     for (let i = 0; i < s.length; i++) if (this.buf[this.firstNameStart + i] !== s.charCodeAt(i)) return false;
     return true;
-  }
-
-  private number(start: number): number {
-    const b = this.buf;
-    const n = b.length;
-    let p = start;
-    let neg = false;
-    while (p < n && (b[p] === 0x2d || b[p] === 0x2b)) { if (b[p] === 0x2d) neg = !neg; p++; }
-    let v = 0;
-    let digits = 0;
-    while (p < n && b[p]! >= 0x30 && b[p]! <= 0x39) { v = v * 10 + (b[p]! - 0x30); p++; digits++; }
-    if (p < n && b[p] === 0x2e) {
-      p++;
-      let scale = 0.1;
-      while (p < n && b[p]! >= 0x30 && b[p]! <= 0x39) { v += (b[p]! - 0x30) * scale; scale *= 0.1; p++; digits++; }
-    }
-    // Junk glued to a number ("1.2.3", "5abc"): skip the whole word.
-    while (p < n && CLASS[b[p]!] === 0) p++;
-    if (digits > 0 && this.count < MAX_NUMS) this.nums[this.count++] = neg ? -v : v;
-    return p;
   }
 
   private skipString(start: number): number {
