@@ -146,26 +146,20 @@ export class ContentInterpreter {
    * scanners), its resources set for each run.
    */
   private known(res: PdfDict | undefined, depth: number): Known {
-    this.knownRes[depth] = res;
-    return this.knowns[depth] ??= this.makeKnown(depth);
+    const k = this.knowns[depth] ??= new KnownNow(this, this.oc !== undefined);
+    k.res = res;
+    return k;
   }
-  private readonly knowns: Known[] = [];
-  private readonly knownRes: (PdfDict | undefined)[] = [];
+  private readonly knowns: KnownNow[] = [];
 
-  private makeKnown(depth: number): Known {
-    const doc = this.doc;
-    const at = this.knownRes;
-    return {
-      space: (name) => {
-        const res = at[depth];
-        return res ? this.spaces.get(res)?.get(name) : undefined;
-      },
-      font: (name, d) => this.fontNow(at[depth], name, d),
-      fontKnown: (fonts, name) => this.fontKnown(at[depth], fonts, name),
-      fontsNeutral: (fonts) => this.fontsNeutral(at[depth], fonts),
-      layers: this.oc !== undefined,
-      budget: (offset) => doc.budget(offset),
-    };
+  /** A named colour space already loaded for these resources (KnownNow). */
+  spaceNow(res: PdfDict | undefined, name: string): ColorSpace | undefined {
+    return res ? this.spaces.get(res)?.get(name) : undefined;
+  }
+
+  /** The document's budget check (KnownNow). */
+  budget(offset: number): void {
+    this.doc.budget(offset);
   }
 
   /**
@@ -173,7 +167,7 @@ export class ContentInterpreter {
    * checked (by object number), or one that can be read at once and is not Type 3.
    * undefined: ask type3().
    */
-  private fontNow(res: PdfDict | undefined, font: string, depth: number): boolean | undefined {
+  fontNow(res: PdfDict | undefined, font: string, depth: number): boolean | undefined {
     const table = this.doc.resolve(res?.get('Font'));
     if (table instanceof Promise) return undefined;
     if (res) this.fontTables.set(res, dictOf(table) ?? null);
@@ -198,7 +192,7 @@ export class ContentInterpreter {
    * by name, else the font table fontNow() already resolved and the font cache by
    * object; a name the table lacks selects no font. undefined when unsure.
    */
-  private fontKnown(res: PdfDict | undefined, fonts: Map<string, boolean> | undefined, name: string): boolean | undefined {
+  fontKnown(res: PdfDict | undefined, fonts: Map<string, boolean> | undefined, name: string): boolean | undefined {
     const known = fonts?.get(name);
     if (known !== undefined) return known;
     const table = this.fontTable(res);
@@ -209,7 +203,7 @@ export class ContentInterpreter {
   }
 
   /** Whether fontKnown() is false for every font the resources name. */
-  private fontsNeutral(res: PdfDict | undefined, fonts: Map<string, boolean> | undefined): boolean {
+  fontsNeutral(res: PdfDict | undefined, fonts: Map<string, boolean> | undefined): boolean {
     const table = this.fontTable(res);
     if (table === undefined) return false;
     if (table === null) return true;
@@ -427,4 +421,26 @@ const INLINE_VALUES: Record<string, string> = {
 function nameObj(sc: ContentScanner): PdfName | undefined {
   const n = sc.name();
   return n === undefined ? undefined : PdfName.of(n);
+}
+
+/**
+ * The interpreter's answers for `step` and the fast-forward (Known), for the resources of
+ * the content run at one depth. A class, not an object of closures made per interpreter:
+ * the methods are then the same functions for every document, and V8's compiled code
+ * for their callers (compiled for the first document's closures) is not thrown away
+ * when the second document's come ("wrong call target").
+ */
+class KnownNow implements Known {
+  res: PdfDict | undefined = undefined;
+  readonly layers: boolean;
+  private readonly interp: ContentInterpreter;
+  constructor(interp: ContentInterpreter, layers: boolean) {
+    this.interp = interp;
+    this.layers = layers;
+  }
+  space(name: string): ColorSpace | undefined { return this.interp.spaceNow(this.res, name); }
+  font(name: string, depth: number): boolean | undefined { return this.interp.fontNow(this.res, name, depth); }
+  fontKnown(fonts: Map<string, boolean> | undefined, name: string): boolean | undefined { return this.interp.fontKnown(this.res, fonts, name); }
+  fontsNeutral(fonts: Map<string, boolean> | undefined): boolean { return this.interp.fontsNeutral(this.res, fonts); }
+  budget(offset: number): void { this.interp.budget(offset); }
 }

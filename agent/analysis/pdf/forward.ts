@@ -166,8 +166,13 @@ export function forward(f: Frame, known: Known, fonts: boolean): number {
   // there, at a fraction of the cost (on the benchmark manuals 40 gray pages have that
   // many '[', and the interpreter read 1.37 MB on them). Only where it would fail is the
   // interpreter sent there, to fail as it does. (Called every time, on no bytes when
-  // not needed: see above.)
-  const deep = sc.walk(p0, many ? clear : p0) < 0;
+  // not needed: see above.) The walk has the bytes as a string too, so that it can pass
+  // over the tokens that cannot nest natively (walkText); the string is made every time
+  // (empty when not needed), for the same reason.
+  const to = many ? clear : p0;
+  const buf = sc.buf;
+  const text = Buffer.from(buf.buffer, buf.byteOffset, to).toString('latin1', p0, to);
+  const deep = sc.walkText(text, p0, p0, to) < 0;
   f.clearFrom = deep ? clear : f.clearFrom;
   return deep ? clear : -1;
 }

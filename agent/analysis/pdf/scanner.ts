@@ -20,6 +20,20 @@ export function op(s: string): number {
 }
 
 const MAX_NUMS = 64;
+
+// Tokens as walk() goes over them that cannot hold nesting, for walkText(): a string
+// without parentheses inside (escapes taken as walk() takes them: the byte after a
+// backslash, whatever it is), an array of such strings and other bytes but no '[', a
+// comment with its line end (one cut by the text's end is left to walk()), a hex
+// string, and every other byte alone (whitespace, regular bytes, the
+// delimiters walk() passes over one by one). Written as "unrolled loops" (a run of plain
+// bytes, then any number of one special token followed by a run of plain bytes), where
+// every byte can be taken only one way: no backtracking beyond one token when a token
+// does not match (it is then left to walk()), and runs of plain bytes are native loops.
+// At most 1024 tokens per match bound the RegExp's backtracking stack.
+const FLAT_STRING = String.raw`\([^()\\]*(?:\\[^][^()\\]*)*\)`;
+const FLAT_ARRAY = String.raw`\[[^[\](]*(?:${FLAT_STRING}[^[\](]*)*\]`;
+const FLAT = new RegExp(String.raw`[^[(%<]*(?:(?:${FLAT_ARRAY}|${FLAT_STRING}|%[^\r\n]*[\r\n]|<(?!<)[^>]*>)[^[(%<]*){0,1024}`, 'y');
 const MAX_NEST = 256;
 
 export class ContentScanner {
@@ -95,12 +109,30 @@ export class ContentScanner {
     const b = this.buf;
     const n = b.length;
     let p = this.pos;
+    // Each byte is loaded once (`c`, `d`: -1 past the end): Maglev checks every load of a
+    // typed array (detached buffer, bounds) at some ten instructions, and keeps no loaded
+    // byte for the next test of the same one.
     for (;;) {
-      while (p < n && CLASS[b[p]!] === 1) p++;
+      let c = -1;
+      while (p < n) { c = b[p]!; if (CLASS[c] !== 1) break; p++; }
       if (p >= n) { this.pos = p; return 0; }
-      const c = b[p]!;
       if ((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x2b) {
-        p = this.number(p);
+        // A number, read here rather than in a method of its own (a call per number cost
+        // about as much as reading it). Junk glued to a number ("1.2.3", "5abc"): the whole
+        // word is skipped. (forward.ts reads numbers back with the same arithmetic.)
+        let d = c;
+        let neg = false;
+        while (d === 0x2d || d === 0x2b) { if (d === 0x2d) neg = !neg; d = ++p < n ? b[p]! : -1; }
+        let v = 0;
+        let digits = 0;
+        while (d >= 0x30 && d <= 0x39) { v = v * 10 + (d - 0x30); digits++; d = ++p < n ? b[p]! : -1; }
+        if (d === 0x2e) {
+          d = ++p < n ? b[p]! : -1;
+          let scale = 0.1;
+          while (d >= 0x30 && d <= 0x39) { v += (d - 0x30) * scale; scale *= 0.1; digits++; d = ++p < n ? b[p]! : -1; }
+        }
+        while (d >= 0 && CLASS[d] === 0) d = ++p < n ? b[p]! : -1;
+        if (digits > 0 && this.count < MAX_NUMS) this.nums[this.count++] = neg ? -v : v;
         continue;
       }
       switch (c) {
@@ -123,12 +155,13 @@ export class ContentScanner {
         case 0x5d: case 0x3e: case 0x29: case 0x7b: case 0x7d: p++; continue; // strays
         default: break;
       }
-      // A keyword.
+      // A keyword (c is a regular byte: every delimiter has its case above).
       let e = p;
       let code = 0;
-      while (e < n && CLASS[b[e]!] === 0) {
-        if (e - p < 3) code |= b[e]! << (8 * (e - p));
-        e++;
+      for (let d = c; CLASS[d] === 0;) {
+        if (e - p < 3) code |= d << (8 * (e - p));
+        if (++e >= n) break;
+        d = b[e]!;
       }
       if (e >= n && !this.final) { this.pos = e; return 0; }
       this.opStart = p;
@@ -172,6 +205,34 @@ export class ContentScanner {
     return p;
   }
 
+  /**
+   * walk(from, to) with the content also at hand as a latin1 string (`text`, whose first
+   * character is the byte at `textStart`; it may end before the buffer does). The runs of
+   * tokens that cannot nest (see FLAT) are passed over natively, by one RegExp, and only
+   * the tokens it does not take (nested arrays and strings, dictionaries, tokens cut at
+   * the text's end) go through walk() one by one: -1 exactly where walk() answers -1, else
+   * a position at or after `to` (not always the one walk() gives: tokens that cannot fail
+   * may be passed over beyond `to`). The JS walk costs some 50 instructions a byte, the
+   * RegExp a few: on the benchmark manuals 40 gray pages walk 1.37 MB.
+   */
+  walkText(text: string, textStart: number, from: number, to: number): number {
+    const n = this.buf.length;
+    const end = textStart + text.length;
+    let p = from;
+    while (p < to && p < n) {
+      if (p >= textStart && p < end) {
+        FLAT.lastIndex = p - textStart;
+        FLAT.test(text);
+        p = textStart + FLAT.lastIndex;
+        if (p >= to || p >= n) break;
+      }
+      // One token the RegExp did not take.
+      p = this.walk(p, p + 1);
+      if (p < 0) return -1;
+    }
+    return p;
+  }
+
   reset(): void {
     this.count = 0;
     this.nameStart = -1;
@@ -183,26 +244,6 @@ export class ContentScanner {
     if (this.firstNameStart < 0 || this.firstNameEnd - this.firstNameStart !== s.length) return false;
     for (let i = 0; i < s.length; i++) if (this.buf[this.firstNameStart + i] !== s.charCodeAt(i)) return false;
     return true;
-  }
-
-  private number(start: number): number {
-    const b = this.buf;
-    const n = b.length;
-    let p = start;
-    let neg = false;
-    while (p < n && (b[p] === 0x2d || b[p] === 0x2b)) { if (b[p] === 0x2d) neg = !neg; p++; }
-    let v = 0;
-    let digits = 0;
-    while (p < n && b[p]! >= 0x30 && b[p]! <= 0x39) { v = v * 10 + (b[p]! - 0x30); p++; digits++; }
-    if (p < n && b[p] === 0x2e) {
-      p++;
-      let scale = 0.1;
-      while (p < n && b[p]! >= 0x30 && b[p]! <= 0x39) { v += (b[p]! - 0x30) * scale; scale *= 0.1; p++; digits++; }
-    }
-    // Junk glued to a number ("1.2.3", "5abc"): skip the whole word.
-    while (p < n && CLASS[b[p]!] === 0) p++;
-    if (digits > 0 && this.count < MAX_NUMS) this.nums[this.count++] = neg ? -v : v;
-    return p;
   }
 
   private skipString(start: number): number {
