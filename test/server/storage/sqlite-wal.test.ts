@@ -25,8 +25,9 @@ function walSize(path: string): number {
 }
 
 /** Eight writers, each committing 4 rows (8 KB) as soon as its last transaction is answered,
- *  until `enough()`; commits never pause long enough for a PASSIVE pass to catch up. */
-async function write(s: SqliteStorage, path: string, enough: () => boolean): Promise<{ rows: number; largest: number }> {
+ *  until `enough()`; commits never pause long enough for a PASSIVE pass to catch up.
+ *  With `paced()` true, each writer waits 10 ms after each commit (see the first test). */
+async function write(s: SqliteStorage, path: string, enough: () => boolean, paced: () => boolean = () => false): Promise<{ rows: number; largest: number }> {
   let rows = 0;
   let largest = 0;
   await Promise.all(Array.from({ length: 8 }, async () => {
@@ -36,6 +37,7 @@ async function write(s: SqliteStorage, path: string, enough: () => boolean): Pro
       });
       rows += 4;
       largest = Math.max(largest, walSize(path));
+      if (paced()) await new Promise((r) => setTimeout(r, 10));
     }
   }));
   return { rows, largest: Math.max(largest, walSize(path)) };
@@ -53,10 +55,14 @@ t.test('sustained writes: the worker restarts the WAL, and truncates it once wri
   await s.run('CREATE TABLE t (id INTEGER PRIMARY KEY, pad TEXT NOT NULL)');
 
   // Until the worker made the WAL start over three times (a deadline and a volume cap only
-  // keep a broken worker from running the test forever).
+  // keep a broken worker from running the test forever). The first 2,000 commits come back
+  // to back; on a loaded machine the worker's thread may get too little CPU in the third of
+  // a second they take (CI once saw one restart and 17 backstops there), so after them the
+  // writers go on at a commit per writer every 10 ms (still no pause a PASSIVE pass could
+  // finish in), up to 6,000 commits (48 MB) in all.
   const deadline = performance.now() + 30_000;
   let transactions = 0;
-  const out = await write(s, path, () => s.walRestarts >= 3 || performance.now() > deadline || transactions++ >= 2000);
+  const out = await write(s, path, () => s.walRestarts >= 3 || performance.now() > deadline || transactions++ >= 6000, () => transactions > 2000);
   t.ok(s.walRestarts >= 3, `the worker restarted the WAL under sustained writes (${s.walRestarts} times, ${(out.rows * PAD.length / 1e6).toFixed(1)} MB written, ${s.walBackstops} backstops)`);
   t.equal(await count(s), out.rows, 'every acknowledged row is there');
   t.ok(out.largest <= HARD_FACTOR * bound + ONE_BATCH, `the WAL file stayed within the hard bound and one batch (largest ${(out.largest / 1024).toFixed(0)} KiB)`);
