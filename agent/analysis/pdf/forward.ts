@@ -230,7 +230,7 @@ function commentFree(b: Uint8Array, p0: number, t: number): boolean {
 }
 
 /**
- * A number token b[t..q) as ContentScanner.number reads it (same arithmetic, so the same
+ * A number token b[t..q) as ContentScanner.next reads it (same arithmetic, so the same
  * double), or NaN when the scanner would read it otherwise (junk glued, no digits).
  */
 function number(b: Uint8Array, t: number, q: number): number {
